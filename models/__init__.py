@@ -1,0 +1,25 @@
+"""Tables, enums and the database engine. Importing this package registers every table."""
+
+from models.address import Address
+from models.alert import Alert
+from models.child import Child
+from models.contact import ContactAttempt
+from models.custody import CustodyEvent
+from models.hearing import Hearing
+from models.notice import Notice
+from models.representation import Representation
+from models.sponsor import Sponsor
+from models.token import ApiToken
+
+__all__ = [
+    "Address",
+    "Alert",
+    "ApiToken",
+    "Child",
+    "ContactAttempt",
+    "CustodyEvent",
+    "Hearing",
+    "Notice",
+    "Representation",
+    "Sponsor",
+]

@@ -1,0 +1,74 @@
+"""A child's case: identity, custody status and the records it owns."""
+
+import uuid
+from datetime import date
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from sqlmodel import Field, Relationship, SQLModel
+
+from models.base import enum_type
+from models.enums import CustodyStatus, LocationStatus
+
+if TYPE_CHECKING:
+    from models.address import Address
+    from models.alert import Alert
+    from models.contact import ContactAttempt
+    from models.custody import CustodyEvent
+    from models.hearing import Hearing
+    from models.notice import Notice
+    from models.representation import Representation
+    from models.sponsor import Sponsor
+
+_RAISE = {"lazy": "raise"}
+
+
+class Child(SQLModel, table=True):
+    __tablename__ = "child"
+    __table_args__ = (
+        sa.CheckConstraint("length(a_number) = 9", name="a_number_nine_digits"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint("length(country_of_birth) = 2", name="country_alpha2"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    a_number: str = Field(max_length=9, unique=True)
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    # Case- and accent-folded names, so that search ("hernandez") finds "Hernández" by index.
+    first_name_key: str = Field(max_length=100, index=True)
+    last_name_key: str = Field(max_length=100, index=True)
+    date_of_birth: date
+    country_of_birth: str = Field(max_length=2)
+    custody_status: CustodyStatus = Field(sa_type=enum_type(CustodyStatus), index=True)
+    # Derived from custody, the current address and contact attempts; kept on the row, in the
+    # same transaction as every change that affects it, so that the children filter can use an index.
+    location_status: LocationStatus = Field(sa_type=enum_type(LocationStatus), index=True)
+    version: int = Field(default=1)
+    sponsor_id: uuid.UUID | None = Field(default=None, foreign_key="sponsor.id", index=True)
+
+    sponsor: Optional["Sponsor"] = Relationship(  # noqa: UP045 (SQLModel reads the string)
+        back_populates="children", sa_relationship_kwargs=_RAISE
+    )
+    addresses: list["Address"] = Relationship(
+        sa_relationship_kwargs={**_RAISE, "order_by": "Address.effective_from"}
+    )
+    custody_events: list["CustodyEvent"] = Relationship(
+        sa_relationship_kwargs={**_RAISE, "order_by": "CustodyEvent.occurred_at"}
+    )
+    contact_attempts: list["ContactAttempt"] = Relationship(
+        sa_relationship_kwargs={**_RAISE, "order_by": "ContactAttempt.attempted_at"}
+    )
+    notices: list["Notice"] = Relationship(
+        sa_relationship_kwargs={**_RAISE, "order_by": "Notice.issued_on"}
+    )
+    hearings: list["Hearing"] = Relationship(
+        back_populates="child",
+        sa_relationship_kwargs={**_RAISE, "order_by": "Hearing.scheduled_for"},
+    )
+    representations: list["Representation"] = Relationship(
+        sa_relationship_kwargs={**_RAISE, "order_by": "Representation.entered_on"}
+    )
+    alerts: list["Alert"] = Relationship(
+        back_populates="child", sa_relationship_kwargs={**_RAISE, "order_by": "Alert.raised_at"}
+    )

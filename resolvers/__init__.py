@@ -1,0 +1,1 @@
+"""Every operation of casetrail as plain keyword-only functions taking a Unit."""

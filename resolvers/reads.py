@@ -1,0 +1,406 @@
+"""Reads of case records, batched: whatever the page size, each relation the caller asked for
+is loaded for the whole page in one statement (selectinload), and nothing loads lazily."""
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true, tuple_
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from models import Address, Alert, Child, CustodyEvent, Hearing, Notice, Representation
+from models.enums import (
+    AddressIssue,
+    AlertKind,
+    AlertStatus,
+    CustodyEventKind,
+    CustodyStatus,
+    HearingStatus,
+    LocationStatus,
+    NoticeStatus,
+)
+from resolvers.addresses import address_issues
+from resolvers.errors import InvalidInput
+from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.validation import a_number, looks_like_a_number, name_key
+
+# What the caller will read below a record: relation name -> what it reads below that.
+# ISSUES under "addresses" asks for the address issues as well.
+Include = Mapping[str, "Include"]
+ISSUES = "@issues"
+
+Record = TypeVar("Record", bound=SQLModel)
+
+
+@dataclass
+class Reading:
+    """What a read computed besides the rows: the clock it read at and the address issues."""
+
+    now: datetime
+    address_issues: dict[uuid.UUID, list[AddressIssue]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChildFilter:
+    custody_status: Sequence[CustodyStatus] | None = None
+    location_status: Sequence[LocationStatus] | None = None
+    court: str | None = None
+    failed_to_appear: bool | None = None
+    notice_served: bool | None = None
+    represented: bool | None = None
+    released_from: date | None = None
+    released_to: date | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class HearingFilter:
+    court: str | None = None
+    status: Sequence[HearingStatus] | None = None
+    scheduled_from: datetime | None = None
+    scheduled_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    kind: Sequence[AlertKind] | None = None
+    status: Sequence[AlertStatus] | None = None
+
+
+def _loader_options(entity: type[SQLModel], include: Include) -> list[_AbstractLoad]:
+    options: list[_AbstractLoad] = []
+    for name, below in include.items():
+        if name.startswith("@"):
+            continue
+        attribute = getattr(entity, name)
+        loader = selectinload(attribute)
+        nested = _loader_options(attribute.property.mapper.class_, below)
+        options.append(loader.options(*nested) if nested else loader)
+    return options
+
+
+def _addresses_wanting_issues(
+    records: Iterable[Any], entity: type[SQLModel], include: Include, sink: dict[uuid.UUID, Address]
+) -> None:
+    for name, below in include.items():
+        if name.startswith("@"):
+            continue
+        target = getattr(entity, name).property.mapper.class_
+        related: list[Any] = []
+        for record in records:
+            value = getattr(record, name)
+            related.extend(value if isinstance(value, list) else [] if value is None else [value])
+        if target is Address and ISSUES in below:
+            sink.update((a.id, a) for a in related)
+        _addresses_wanting_issues(related, target, below, sink)
+
+
+async def _complete(
+    session: AsyncSession, records: Sequence[Any], entity: type[SQLModel], include: Include, now: datetime
+) -> Reading:
+    reading = Reading(now=now)
+    wanted: dict[uuid.UUID, Address] = {}
+    if entity is Address and ISSUES in include:
+        wanted.update((a.id, a) for a in records)
+    _addresses_wanting_issues(records, entity, include, wanted)
+    if wanted:
+        reading.address_issues = await address_issues(session, list(wanted.values()))
+    return reading
+
+
+async def records_by_ids(
+    session: AsyncSession, entity: type[Record], ids: Sequence[uuid.UUID], include: Include, now: datetime
+) -> tuple[list[Record], Reading]:
+    """The records with these IDs, in the order asked, missing ones left out."""
+    if not ids:
+        return [], Reading(now=now)
+    pk = col(getattr(entity, "id"))  # noqa: B009 (every table's key is "id")
+    statement = select(entity).where(pk.in_(ids)).options(*_loader_options(entity, include))
+    found = {getattr(r, "id"): r for r in (await session.exec(statement)).all()}  # noqa: B009
+    rows = [found[i] for i in ids if i in found]
+    return rows, await _complete(session, rows, entity, include, now)
+
+
+async def child_by_a_number(
+    session: AsyncSession, number: str, include: Include, now: datetime
+) -> tuple[Child | None, Reading]:
+    normal = a_number(number)
+    statement = (
+        select(Child).where(col(Child.a_number) == normal).options(*_loader_options(Child, include))
+    )
+    child = (await session.exec(statement)).one_or_none()
+    rows = [child] if child is not None else []
+    return child, await _complete(session, rows, Child, include, now)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _prefix(column: Any, text: str) -> ColumnElement[bool]:
+    """`column` starts with `text`, as a range the column's index can serve on both engines."""
+    upper = text[:-1] + chr(ord(text[-1]) + 1)
+    return and_(column >= text, column < upper)
+
+
+def _child_conditions(f: ChildFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    child_id = col(Child.id)
+
+    def has(statement_where: ColumnElement[bool], wanted: bool) -> ColumnElement[bool]:
+        clause = exists().where(statement_where)
+        return clause if wanted else ~clause
+
+    if f.custody_status is not None:
+        conditions.append(col(Child.custody_status).in_(f.custody_status))
+    if f.location_status is not None:
+        conditions.append(col(Child.location_status).in_(f.location_status))
+    if f.court is not None:
+        court = f.court.strip().upper()
+        conditions.append(
+            has(and_(col(Hearing.child_id) == child_id, col(Hearing.court) == court), True)
+        )
+    if f.failed_to_appear is not None:
+        conditions.append(
+            has(
+                and_(
+                    col(Hearing.child_id) == child_id,
+                    col(Hearing.status) == HearingStatus.FAILED_TO_APPEAR,
+                ),
+                f.failed_to_appear,
+            )
+        )
+    if f.notice_served is not None:
+        conditions.append(
+            has(
+                and_(
+                    col(Notice.child_id) == child_id,
+                    col(Notice.status).in_([NoticeStatus.SERVED, NoticeStatus.FILED]),
+                ),
+                f.notice_served,
+            )
+        )
+    if f.represented is not None:
+        conditions.append(
+            has(
+                and_(
+                    col(Representation.child_id) == child_id,
+                    col(Representation.withdrawn_on).is_(None),
+                ),
+                f.represented,
+            )
+        )
+    if f.released_from is not None or f.released_to is not None:
+        if f.released_from and f.released_to and f.released_from > f.released_to:
+            raise InvalidInput("releasedFrom is after releasedTo.", ["filter", "releasedFrom"])
+        window = [
+            col(CustodyEvent.child_id) == child_id,
+            col(CustodyEvent.kind) == CustodyEventKind.RELEASED_TO_SPONSOR,
+        ]
+        if f.released_from is not None:
+            window.append(col(CustodyEvent.occurred_at) >= _day_start(f.released_from))
+        if f.released_to is not None:
+            window.append(
+                col(CustodyEvent.occurred_at) < _day_start(f.released_to + timedelta(days=1))
+            )
+        conditions.append(has(and_(*window), True))
+    if f.search is not None and f.search.strip():
+        conditions.append(_search(f.search))
+    return conditions
+
+
+def _search(text: str) -> ColumnElement[bool]:
+    """An A-number matches exactly; otherwise every word must begin the first or last name
+    (accents and case ignored)."""
+    if looks_like_a_number(text):
+        return col(Child.a_number) == a_number(text)
+    words = name_key(text).split()
+    if not words:
+        return false()
+    return and_(
+        *(
+            or_(_prefix(col(Child.first_name_key), w), _prefix(col(Child.last_name_key), w))
+            for w in words
+        )
+    )
+
+
+async def _paged(
+    session: AsyncSession,
+    statement: SelectOfScalar[Any],
+    conditions: list[ColumnElement[bool]],
+    sort: list[Any],
+    cursor_values: Any,
+    *,
+    first: int | None,
+    after: str | None,
+    with_total: bool,
+) -> tuple[list[Any], list[str], bool, int | None]:
+    size = page_size(first)
+    keyed = list(conditions)
+    if after is not None:
+        key = decode_cursor(after, len(sort))
+        keyed.append(tuple_(*sort) > tuple_(*_cursor_params(sort, key)))
+    rows = list(
+        (await session.exec(statement.where(*keyed).order_by(*sort).limit(size + 1))).all()
+    )
+    has_next = len(rows) > size
+    rows = rows[:size]
+    total = None
+    if with_total:
+        entity = statement.column_descriptions[0]["entity"]
+        count = select(func.count()).select_from(entity).where(*conditions)
+        total = (await session.exec(count)).one()
+    return rows, [encode_cursor(*cursor_values(r)) for r in rows], has_next, total
+
+
+def _cursor_params(sort: list[Any], key: list[str]) -> list[Any]:
+    values: list[Any] = []
+    for column, raw in zip(sort, key, strict=True):
+        python_type = column.type.python_type
+        try:
+            if python_type is datetime:
+                values.append(datetime.fromisoformat(raw))
+            elif python_type is uuid.UUID:
+                values.append(uuid.UUID(raw))
+            else:
+                values.append(raw)
+        except ValueError as error:
+            raise InvalidInput("This cursor was not issued by this list.", ["after"]) from error
+    return values
+
+
+async def children_page(
+    session: AsyncSession,
+    child_filter: ChildFilter,
+    include: Include,
+    now: datetime,
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    with_total: bool = False,
+) -> tuple[Page[Child], Reading]:
+    """Children matching the filter, in A-number order, one page after the cursor."""
+    statement = select(Child).options(*_loader_options(Child, include))
+    rows, cursors, has_next, total = await _paged(
+        session,
+        statement,
+        _child_conditions(child_filter),
+        [col(Child.a_number)],
+        lambda c: (c.a_number,),
+        first=first,
+        after=after,
+        with_total=with_total,
+    )
+    page = Page(rows, cursors, has_next, after is not None, total)
+    return page, await _complete(session, rows, Child, include, now)
+
+
+def _hearing_conditions(f: HearingFilter, now: datetime) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if f.court is not None:
+        conditions.append(col(Hearing.court) == f.court.strip().upper())
+    if f.status is not None:
+        conditions.append(or_(false(), *(_hearing_status_is(s, now) for s in set(f.status))))
+    if f.scheduled_from is not None:
+        conditions.append(col(Hearing.scheduled_for) >= f.scheduled_from)
+    if f.scheduled_to is not None:
+        conditions.append(col(Hearing.scheduled_for) <= f.scheduled_to)
+    return conditions
+
+
+def _hearing_status_is(status: HearingStatus, now: datetime) -> ColumnElement[bool]:
+    scheduled = col(Hearing.status) == HearingStatus.SCHEDULED
+    if status == HearingStatus.SCHEDULED:
+        return and_(scheduled, col(Hearing.scheduled_for) >= now)
+    if status == HearingStatus.OVERDUE:
+        return and_(scheduled, col(Hearing.scheduled_for) < now)
+    return col(Hearing.status) == status
+
+
+def hearing_status(hearing: Hearing, now: datetime) -> HearingStatus:
+    """The status as read: a SCHEDULED hearing whose time has passed is OVERDUE."""
+    if hearing.status == HearingStatus.SCHEDULED and hearing.scheduled_for < now:
+        return HearingStatus.OVERDUE
+    return hearing.status
+
+
+def next_hearing(hearings: Sequence[Hearing], now: datetime) -> Hearing | None:
+    """The earliest SCHEDULED hearing still in the future."""
+    upcoming = [
+        h for h in hearings if h.status == HearingStatus.SCHEDULED and h.scheduled_for >= now
+    ]
+    return min(upcoming, key=lambda h: h.scheduled_for, default=None)
+
+
+def current_representation(representations: Sequence[Representation]) -> Representation | None:
+    """The latest representation not withdrawn."""
+    active = [r for r in representations if r.withdrawn_on is None]
+    return max(active, key=lambda r: r.entered_on, default=None)
+
+
+def current_address(addresses: Sequence[Address]) -> Address | None:
+    return next((a for a in addresses if a.effective_to is None), None)
+
+
+async def hearings_page(
+    session: AsyncSession,
+    hearing_filter: HearingFilter,
+    include: Include,
+    now: datetime,
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    with_total: bool = False,
+) -> tuple[Page[Hearing], Reading]:
+    """Hearings matching the filter, soonest first."""
+    statement = select(Hearing).options(*_loader_options(Hearing, include))
+    rows, cursors, has_next, total = await _paged(
+        session,
+        statement,
+        _hearing_conditions(hearing_filter, now),
+        [col(Hearing.scheduled_for), col(Hearing.id)],
+        lambda h: (h.scheduled_for.isoformat(), str(h.id)),
+        first=first,
+        after=after,
+        with_total=with_total,
+    )
+    page = Page(rows, cursors, has_next, after is not None, total)
+    return page, await _complete(session, rows, Hearing, include, now)
+
+
+async def alerts_page(
+    session: AsyncSession,
+    alert_filter: AlertFilter,
+    include: Include,
+    now: datetime,
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    with_total: bool = False,
+) -> tuple[Page[Alert], Reading]:
+    """Alerts matching the filter, oldest first."""
+    conditions: list[ColumnElement[bool]] = [true()]
+    if alert_filter.kind is not None:
+        conditions.append(col(Alert.kind).in_(alert_filter.kind))
+    if alert_filter.status is not None:
+        conditions.append(col(Alert.status).in_(alert_filter.status))
+    statement = select(Alert).options(*_loader_options(Alert, include))
+    rows, cursors, has_next, total = await _paged(
+        session,
+        statement,
+        conditions,
+        [col(Alert.raised_at), col(Alert.id)],
+        lambda a: (a.raised_at.isoformat(), str(a.id)),
+        first=first,
+        after=after,
+        with_total=with_total,
+    )
+    page = Page(rows, cursors, has_next, after is not None, total)
+    return page, await _complete(session, rows, Alert, include, now)

@@ -1,0 +1,69 @@
+"""Where domain errors become API errors, in one place: `userErrors` in a mutation's payload,
+a GraphQL error with `extensions.code` in a query."""
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+from resolvers.errors import DomainError
+from resolvers.unit import Unit, open_unit
+from schema.context import Info
+
+Result = TypeVar("Result")
+
+
+@strawberry.enum
+class ErrorCode(Enum):
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    DUPLICATE = "DUPLICATE"
+
+
+@strawberry.type
+class UserError:
+    code: ErrorCode
+    message: str
+    field: list[str] | None = strawberry.field(
+        description="Path of the input field at fault, e.g. [\"input\", \"address\", \"postalCode\"]."
+    )
+
+    @classmethod
+    def from_error(cls, error: DomainError) -> "UserError":
+        return cls(code=ErrorCode(error.code), message=error.message, field=error.field)
+
+
+async def mutate(
+    info: Info, action: str, reason: str | None, work: Callable[[Unit], Awaitable[Result]]
+) -> Result | list[UserError]:
+    """Run `work` in one transaction as the caller; a domain error rolls everything back and
+    comes back as userErrors with field paths under "input"."""
+    context = info.context
+    try:
+        async with open_unit(
+            context.write_sessions,
+            context.actor,
+            action,
+            request_id=context.request_id,
+            reason=reason,
+            clock=context.clock,
+        ) as unit:
+            return await work(unit)
+    except DomainError as error:
+        return [UserError.from_error(error.at("input"))]
+
+
+@contextmanager
+def as_graphql_errors() -> Iterator[None]:
+    """In a query, a domain error (a bad cursor, a malformed A-number) is a GraphQL error."""
+    try:
+        yield
+    except DomainError as error:
+        raise GraphQLError(
+            error.message, extensions={"code": error.code, "field": error.field}
+        ) from None

@@ -1,0 +1,41 @@
+"""Reading records for the API: the selection decides what is loaded, in one statement per
+relation for all the records at once."""
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from strawberry.types.nodes import Selection
+
+import models
+from resolvers import reads
+from schema.context import Info
+from schema.lookahead import child_selections, include_for
+from schema.types.records import Child, as_node
+
+
+async def load_children(
+    info: Info, ids: list[uuid.UUID], selections: Iterable[Selection]
+) -> list[Child]:
+    include = include_for(selections, "Child")
+    async with info.context.read_sessions() as session:
+        rows, reading = await reads.records_by_ids(
+            session, models.Child, ids, include, info.context.clock()
+        )
+    return [Child.from_row(r, include, reading) for r in rows]
+
+
+async def load_node(
+    info: Info, table: type[Any], type_name: str, record_id: uuid.UUID, selections: Iterable[Selection]
+) -> Any | None:
+    include = include_for(selections, type_name)
+    async with info.context.read_sessions() as session:
+        rows, reading = await reads.records_by_ids(
+            session, table, [record_id], include, info.context.clock()
+        )
+    return as_node(rows[0], include, reading) if rows else None
+
+
+def field_selections(info: Info, *path: str) -> list[Selection]:
+    """The selections under this field, then under `path` (e.g. "child" in a payload)."""
+    return child_selections(info.selected_fields[0].selections, *path)

@@ -1,0 +1,237 @@
+"""The Mutation root, composed from one small class per area. Each mutation decodes its
+input, calls one resolver inside one transaction, and reads back what the client selected."""
+
+import uuid
+
+import strawberry
+
+import models
+from resolvers import addresses, contact, custody, tokens
+from schema.context import Info
+from schema.errors import UserError, mutate
+from schema.ids import decode
+from schema.loading import field_selections, load_children, load_node
+from schema.permissions import CanChangeCases, CanManageTokens
+from schema.types.inputs import (
+    CreateApiTokenInput,
+    IntakeChildInput,
+    RecordAddressInput,
+    RecordContactAttemptInput,
+    RecordCustodyEventInput,
+    ReleaseToSponsorInput,
+    TransferToHhsInput,
+    VerifyAddressInput,
+)
+from schema.types.payloads import (
+    AddressPayload,
+    ChildPayload,
+    ContactAttemptPayload,
+    CreateApiTokenPayload,
+)
+from schema.types.records import Actor, Address, Child, ContactAttempt
+
+
+async def _child_payload(info: Info, result: models.Child | list[UserError]) -> ChildPayload:
+    if isinstance(result, list):
+        return ChildPayload(user_errors=result)
+    children = await load_children(info, [result.id], field_selections(info, "child"))
+    return ChildPayload(child=children[0])
+
+
+async def _payload_child(info: Info, child_id: uuid.UUID) -> Child | None:
+    children = await load_children(info, [child_id], field_selections(info, "child"))
+    return children[0] if children else None
+
+
+async def _address_payload(
+    info: Info, result: models.Address | list[UserError]
+) -> AddressPayload:
+    if isinstance(result, list):
+        return AddressPayload(user_errors=result)
+    address = await load_node(
+        info, models.Address, "Address", result.id, field_selections(info, "address")
+    )
+    return AddressPayload(
+        address=address if isinstance(address, Address) else None,
+        child=await _payload_child(info, result.child_id),
+    )
+
+
+@strawberry.type
+class CustodyMutations:
+    @strawberry.mutation(
+        permission_classes=[CanChangeCases],
+        description="A new case: the child apprehended, in DHS custody, at version 1.",
+    )
+    async def intake_child(self, info: Info, input: IntakeChildInput) -> ChildPayload:
+        result = await mutate(
+            info,
+            "intakeChild",
+            input.reason,
+            lambda unit: custody.intake_child(
+                unit,
+                a_number_input=input.a_number,
+                first_name=input.first_name,
+                last_name=input.last_name,
+                date_of_birth=input.date_of_birth,
+                country_of_birth=input.country_of_birth,
+                apprehended_at=input.apprehended_at,
+                facility=input.facility,
+            ),
+        )
+        return await _child_payload(info, result)
+
+    @strawberry.mutation(permission_classes=[CanChangeCases])
+    async def transfer_to_hhs(self, info: Info, input: TransferToHhsInput) -> ChildPayload:
+        result = await mutate(
+            info,
+            "transferToHhs",
+            input.reason,
+            lambda unit: custody.transfer_to_hhs(
+                unit,
+                child_id=decode(input.child_id, "Child", "childId"),
+                occurred_at=input.occurred_at,
+                facility=input.facility,
+                expected_version=input.expected_version,
+            ),
+        )
+        return await _child_payload(info, result)
+
+    @strawberry.mutation(
+        permission_classes=[CanChangeCases],
+        description="Release to a sponsor (sponsorId, or a new sponsor); the address becomes current.",
+    )
+    async def release_to_sponsor(self, info: Info, input: ReleaseToSponsorInput) -> ChildPayload:
+        result = await mutate(
+            info,
+            "releaseToSponsor",
+            input.reason,
+            lambda unit: custody.release_to_sponsor(
+                unit,
+                child_id=decode(input.child_id, "Child", "childId"),
+                occurred_at=input.occurred_at,
+                address=input.address.to_fields(),
+                sponsor_id=decode(input.sponsor_id, "Sponsor", "sponsorId")
+                if input.sponsor_id is not None
+                else None,
+                sponsor=input.sponsor.to_fields() if input.sponsor is not None else None,
+                expected_version=input.expected_version,
+            ),
+        )
+        return await _child_payload(info, result)
+
+    @strawberry.mutation(permission_classes=[CanChangeCases])
+    async def record_custody_event(
+        self, info: Info, input: RecordCustodyEventInput
+    ) -> ChildPayload:
+        result = await mutate(
+            info,
+            "recordCustodyEvent",
+            input.reason,
+            lambda unit: custody.record_custody_event(
+                unit,
+                child_id=decode(input.child_id, "Child", "childId"),
+                kind=input.kind,
+                occurred_at=input.occurred_at,
+                facility=input.facility,
+                expected_version=input.expected_version,
+            ),
+        )
+        return await _child_payload(info, result)
+
+
+@strawberry.type
+class AddressMutations:
+    @strawberry.mutation(
+        permission_classes=[CanChangeCases],
+        description="A new residence; the current one ends the day before effectiveFrom.",
+    )
+    async def record_address(self, info: Info, input: RecordAddressInput) -> AddressPayload:
+        result = await mutate(
+            info,
+            "recordAddress",
+            input.reason,
+            lambda unit: addresses.record_address(
+                unit,
+                child_id=decode(input.child_id, "Child", "childId"),
+                address=input.address.to_fields(),
+                effective_from=input.effective_from,
+                source=input.source,
+                expected_version=input.expected_version,
+            ),
+        )
+        return await _address_payload(info, result)
+
+    @strawberry.mutation(permission_classes=[CanChangeCases])
+    async def verify_address(self, info: Info, input: VerifyAddressInput) -> AddressPayload:
+        result = await mutate(
+            info,
+            "verifyAddress",
+            input.reason,
+            lambda unit: addresses.verify_address(
+                unit,
+                address_id=decode(input.address_id, "Address", "addressId"),
+                verified_at=input.verified_at,
+                verification=input.verification,
+                undeliverable=input.undeliverable,
+            ),
+        )
+        return await _address_payload(info, result)
+
+    @strawberry.mutation(
+        permission_classes=[CanChangeCases],
+        description="LOCATED_AT_ADDRESS verifies the current address; NOT_LOCATED makes the "
+        "child's location UNKNOWN.",
+    )
+    async def record_contact_attempt(
+        self, info: Info, input: RecordContactAttemptInput
+    ) -> ContactAttemptPayload:
+        result = await mutate(
+            info,
+            "recordContactAttempt",
+            input.reason,
+            lambda unit: contact.record_contact_attempt(
+                unit,
+                child_id=decode(input.child_id, "Child", "childId"),
+                attempted_at=input.attempted_at,
+                method=input.method,
+                outcome=input.outcome,
+                notes=input.notes,
+            ),
+        )
+        if isinstance(result, list):
+            return ContactAttemptPayload(user_errors=result)
+        attempt = await load_node(
+            info,
+            models.ContactAttempt,
+            "ContactAttempt",
+            result.id,
+            field_selections(info, "contactAttempt"),
+        )
+        return ContactAttemptPayload(
+            contact_attempt=attempt if isinstance(attempt, ContactAttempt) else None,
+            child=await _payload_child(info, result.child_id),
+        )
+
+
+@strawberry.type
+class AccessMutations:
+    @strawberry.mutation(permission_classes=[CanManageTokens])
+    async def create_api_token(
+        self, info: Info, input: CreateApiTokenInput
+    ) -> CreateApiTokenPayload:
+        result = await mutate(
+            info,
+            "createApiToken",
+            None,
+            lambda unit: tokens.create_api_token(unit, name=input.name, role=input.role),
+        )
+        if isinstance(result, list):
+            return CreateApiTokenPayload(user_errors=result)
+        token, actor = result
+        return CreateApiTokenPayload(token=token, actor=Actor.from_actor(actor))
+
+
+@strawberry.type
+class Mutation(CustodyMutations, AddressMutations, AccessMutations):
+    pass

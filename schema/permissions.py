@@ -1,0 +1,45 @@
+"""The role table of the API, as permission classes on fields."""
+
+from typing import Any, ClassVar
+
+from graphql import GraphQLError
+from strawberry.permission import BasePermission
+
+from models.enums import Role
+from schema.context import Info
+
+
+class RolePermission(BasePermission):
+    allowed: ClassVar[frozenset[Role]]
+    message = "Your role may not do this."
+    error_extensions: ClassVar[dict[str, object]] = {"code": "FORBIDDEN"}  # type: ignore[misc]
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.actor.role in self.allowed
+
+    @classmethod
+    def forbidden(cls) -> GraphQLError:
+        """The same refusal, for a check a resolver makes itself (e.g. on a node's type)."""
+        return GraphQLError(cls.message, extensions=dict(cls.error_extensions))
+
+
+class CanReadCases(RolePermission):
+    """Case records: everyone but integrations."""
+
+    allowed = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.OVERSIGHT, Role.ADMIN})
+    message = "Your role may not read case records."
+
+
+class CanReadHearings(RolePermission):
+    allowed = frozenset(Role)
+    message = "Your role may not read hearings."
+
+
+class CanChangeCases(RolePermission):
+    allowed = frozenset({Role.OFFICER, Role.SUPERVISOR})
+    message = "Your role may not change case records."
+
+
+class CanManageTokens(RolePermission):
+    allowed = frozenset({Role.ADMIN})
+    message = "Only an ADMIN may create API tokens."

@@ -1,0 +1,147 @@
+"""The Query root, composed from one small class per area; each field only declares itself
+and calls resolvers."""
+
+import strawberry
+
+import models
+from models.enums import Role
+from resolvers import reads
+from resolvers.errors import InvalidInput
+from schema.context import Info
+from schema.errors import as_graphql_errors
+from schema.ids import decode_any
+from schema.loading import field_selections, load_node
+from schema.lookahead import include_for, selects
+from schema.permissions import CanReadCases, CanReadHearings
+from schema.types.connections import Connection
+from schema.types.inputs import AlertFilter, ChildFilter, HearingFilter
+from schema.types.records import NODE_TABLES, Actor, Alert, Child, Hearing, Node
+
+
+@strawberry.type
+class AccessQueries:
+    @strawberry.field(description="The caller: the token's name and role.")
+    def me(self, info: Info) -> Actor:
+        return Actor.from_actor(info.context.actor)
+
+
+@strawberry.type
+class CaseQueries:
+    @strawberry.field(
+        permission_classes=[CanReadHearings],
+        description="Any object by its global ID; null when there is none.",
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        decoded = decode_any(id)
+        if decoded is None or decoded[0] not in NODE_TABLES:
+            return None
+        type_name, record_id = decoded
+        if info.context.actor.role == Role.INTEGRATION and type_name != "Hearing":
+            raise CanReadCases.forbidden()
+        return await load_node(
+            info, NODE_TABLES[type_name], type_name, record_id, field_selections(info)
+        )
+
+    @strawberry.field(
+        permission_classes=[CanReadCases],
+        description="One child, by global ID or by A-number (either accepted with A and dashes).",
+    )
+    async def child(
+        self, info: Info, id: strawberry.ID | None = None, a_number: str | None = None
+    ) -> Child | None:
+        selections = field_selections(info)
+        include = include_for(selections, "Child")
+        with as_graphql_errors():
+            if (id is None) == (a_number is None):
+                raise InvalidInput("Give either id or aNumber.", ["id"])
+            async with info.context.read_sessions() as session:
+                if a_number is not None:
+                    row, reading = await reads.child_by_a_number(
+                        session, a_number, include, info.context.clock()
+                    )
+                    return Child.from_row(row, include, reading) if row is not None else None
+            decoded = decode_any(id or "")
+            if decoded is None or decoded[0] != "Child":
+                return None
+            node = await load_node(info, models.Child, "Child", decoded[1], selections)
+            return node if isinstance(node, Child) else None
+
+    @strawberry.field(permission_classes=[CanReadCases])
+    async def children(
+        self,
+        info: Info,
+        filter: ChildFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Child]:
+        selections = field_selections(info)
+        include = include_for(field_selections(info, "edges", "node"), "Child")
+        with as_graphql_errors():
+            async with info.context.read_sessions() as session:
+                page, reading = await reads.children_page(
+                    session,
+                    (filter or ChildFilter()).to_filter(),
+                    include,
+                    info.context.clock(),
+                    first=first,
+                    after=after,
+                    with_total=selects(selections, "totalCount"),
+                )
+        return Connection.from_page(page, lambda row: Child.from_row(row, include, reading))
+
+
+@strawberry.type
+class HearingQueries:
+    @strawberry.field(permission_classes=[CanReadHearings], description="Soonest first.")
+    async def hearings(
+        self,
+        info: Info,
+        filter: HearingFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Hearing]:
+        include = include_for(field_selections(info, "edges", "node"), "Hearing")
+        if "child" in include and info.context.actor.role == Role.INTEGRATION:
+            raise CanReadCases.forbidden()
+        with as_graphql_errors():
+            async with info.context.read_sessions() as session:
+                page, reading = await reads.hearings_page(
+                    session,
+                    (filter or HearingFilter()).to_filter(),
+                    include,
+                    info.context.clock(),
+                    first=first,
+                    after=after,
+                    with_total=selects(field_selections(info), "totalCount"),
+                )
+        return Connection.from_page(page, lambda row: Hearing.from_row(row, include, reading))
+
+
+@strawberry.type
+class AlertQueries:
+    @strawberry.field(permission_classes=[CanReadCases], description="Oldest first.")
+    async def alerts(
+        self,
+        info: Info,
+        filter: AlertFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Alert]:
+        include = include_for(field_selections(info, "edges", "node"), "Alert")
+        with as_graphql_errors():
+            async with info.context.read_sessions() as session:
+                page, reading = await reads.alerts_page(
+                    session,
+                    (filter or AlertFilter()).to_filter(),
+                    include,
+                    info.context.clock(),
+                    first=first,
+                    after=after,
+                    with_total=selects(field_selections(info), "totalCount"),
+                )
+        return Connection.from_page(page, lambda row: Alert.from_row(row, include, reading))
+
+
+@strawberry.type
+class Query(AccessQueries, CaseQueries, HearingQueries, AlertQueries):
+    pass

@@ -1,0 +1,188 @@
+"""Input types of the API: filters and the mutations' inputs."""
+
+from datetime import date, datetime
+
+import strawberry
+
+import schema.types.enums  # noqa: F401  (registers the enums)
+from models.enums import (
+    AddressSource,
+    AlertKind,
+    AlertStatus,
+    ContactMethod,
+    ContactOutcome,
+    CustodyEventKind,
+    CustodyStatus,
+    HearingStatus,
+    LocationStatus,
+    Role,
+    SponsorRelationship,
+    VerificationStatus,
+)
+from resolvers import reads
+from resolvers.addresses import AddressFields
+from resolvers.custody import SponsorFields
+
+
+@strawberry.input
+class ChildFilter:
+    custody_status: list[CustodyStatus] | None = None
+    location_status: list[LocationStatus] | None = None
+    court: str | None = strawberry.field(default=None, description="Has a hearing at this court.")
+    failed_to_appear: bool | None = None
+    notice_served: bool | None = strawberry.field(
+        default=None, description="Has a notice SERVED or FILED."
+    )
+    represented: bool | None = None
+    released_from: date | None = None
+    released_to: date | None = None
+    search: str | None = strawberry.field(
+        default=None,
+        description="An A-number, or words that begin the first or last name (accents ignored).",
+    )
+
+    def to_filter(self) -> reads.ChildFilter:
+        return reads.ChildFilter(
+            custody_status=self.custody_status,
+            location_status=self.location_status,
+            court=self.court,
+            failed_to_appear=self.failed_to_appear,
+            notice_served=self.notice_served,
+            represented=self.represented,
+            released_from=self.released_from,
+            released_to=self.released_to,
+            search=self.search,
+        )
+
+
+@strawberry.input
+class HearingFilter:
+    court: str | None = None
+    status: list[HearingStatus] | None = None
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
+
+    def to_filter(self) -> reads.HearingFilter:
+        return reads.HearingFilter(
+            court=self.court, status=self.status, scheduled_from=self.from_, scheduled_to=self.to
+        )
+
+
+@strawberry.input
+class AlertFilter:
+    kind: list[AlertKind] | None = None
+    status: list[AlertStatus] | None = None
+
+    def to_filter(self) -> reads.AlertFilter:
+        return reads.AlertFilter(kind=self.kind, status=self.status)
+
+
+@strawberry.input
+class AddressInput:
+    line1: str
+    line2: str | None = None
+    city: str
+    state: str
+    postal_code: str
+
+    def to_fields(self) -> AddressFields:
+        return AddressFields(
+            line1=self.line1,
+            line2=self.line2,
+            city=self.city,
+            state=self.state,
+            postal_code=self.postal_code,
+        )
+
+
+@strawberry.input
+class SponsorInput:
+    first_name: str
+    last_name: str
+    relationship: SponsorRelationship
+    phone: str | None = None
+
+    def to_fields(self) -> SponsorFields:
+        return SponsorFields(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            relationship=self.relationship,
+            phone=self.phone,
+        )
+
+
+@strawberry.input
+class IntakeChildInput:
+    a_number: str
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    country_of_birth: str
+    apprehended_at: datetime
+    facility: str | None = None
+    reason: str | None = None
+
+
+@strawberry.input
+class TransferToHhsInput:
+    child_id: strawberry.ID
+    occurred_at: datetime
+    facility: str
+    expected_version: int | None = None
+    reason: str | None = None
+
+
+@strawberry.input
+class ReleaseToSponsorInput:
+    child_id: strawberry.ID
+    occurred_at: datetime
+    sponsor_id: strawberry.ID | None = None
+    sponsor: SponsorInput | None = None
+    address: AddressInput
+    expected_version: int | None = None
+    reason: str | None = None
+
+
+@strawberry.input
+class RecordCustodyEventInput:
+    child_id: strawberry.ID
+    kind: CustodyEventKind
+    occurred_at: datetime
+    facility: str | None = None
+    expected_version: int | None = None
+    reason: str | None = None
+
+
+@strawberry.input
+class RecordAddressInput:
+    child_id: strawberry.ID
+    address: AddressInput
+    effective_from: date
+    source: AddressSource
+    expected_version: int | None = None
+    reason: str | None = None
+
+
+@strawberry.input
+class VerifyAddressInput:
+    address_id: strawberry.ID
+    verified_at: datetime
+    verification: VerificationStatus
+    undeliverable: bool | None = None
+    reason: str | None = None
+
+
+@strawberry.input
+class RecordContactAttemptInput:
+    child_id: strawberry.ID
+    attempted_at: datetime
+    method: ContactMethod
+    outcome: ContactOutcome
+    notes: str | None = None
+    reason: str | None = None
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    name: str
+    role: Role

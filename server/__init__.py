@@ -1,0 +1,1 @@
+"""The running service: settings, the Starlette app and the command line."""

@@ -1,0 +1,169 @@
+"""The Starlette application: bearer-token auth, the GraphQL route and health."""
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http.ides import get_graphql_ide_html
+
+from models.base import utc_now
+from models.db import create_engine, session_factory
+from resolvers.tokens import authenticate
+from resolvers.unit import Actor, Clock
+from schema import Context, schema
+from server.settings import Settings
+
+log = logging.getLogger("casetrail")
+
+GRAPHQL_PATH = "/graphql"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class CasetrailGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app, with the caller and database in the context of each request."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock, **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+        self.read_sessions = session_factory(engine)
+        self.write_sessions = session_factory(engine, writer=True)
+        self.clock = clock
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        state = request.scope["state"]
+        return Context(
+            actor=state["actor"],
+            read_sessions=self.read_sessions,
+            write_sessions=self.write_sessions,
+            clock=self.clock,
+            request_id=state["request_id"],
+        )
+
+
+class BearerAuth:
+    """Every GraphQL request names an actor by `Authorization: Bearer <token>`, or is answered
+    401. Outside production the GraphiQL page itself (a browser's GET for HTML) is served here
+    without a token: the page holds no data, and every query it sends needs one."""
+
+    def __init__(self, app: ASGIApp, engine: AsyncEngine, graphiql: bool) -> None:
+        self.app = app
+        self.sessions = session_factory(engine)
+        self.graphiql_html = get_graphql_ide_html("graphiql") if graphiql else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != GRAPHQL_PATH:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        supplied = headers.get("x-request-id", "")
+        request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        send = _with_request_id(send, request_id)
+        if self.graphiql_html is not None and _is_graphiql_page(scope, headers):
+            await HTMLResponse(self.graphiql_html)(scope, receive, send)
+            return
+        actor = await self._actor(headers.get("authorization", ""))
+        if actor is None:
+            await _unauthorized(scope, receive, send)
+            return
+        state["actor"] = actor
+        await self.app(scope, receive, send)
+
+    async def _actor(self, authorization: str) -> Actor | None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        async with self.sessions() as session:
+            return await authenticate(session, token.strip())
+
+
+def _is_graphiql_page(scope: Scope, headers: dict[str, str]) -> bool:
+    return (
+        scope["method"] == "GET"
+        and b"query=" not in scope.get("query_string", b"")
+        and "text/html" in headers.get("accept", "")
+    )
+
+
+def _with_request_id(send: Send, request_id: str) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+        await send(message)
+
+    return sending
+
+
+async def _unauthorized(scope: Scope, receive: Receive, send: Send) -> None:
+    body = {
+        "errors": [
+            {
+                "message": "Authentication required: send `Authorization: Bearer <token>` "
+                "with a valid token.",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ]
+    }
+    response = Response(
+        json.dumps(body),
+        status_code=401,
+        media_type="application/json",
+        headers={"WWW-Authenticate": 'Bearer realm="casetrail"'},
+    )
+    await response(scope, receive, send)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    clock: Clock = utc_now,
+) -> Starlette:
+    """The service. Pass an engine to share one (tests); otherwise one is made from settings."""
+    settings = settings or Settings()
+    owned = engine is None
+    database = engine or create_engine(settings.database_url)
+
+    async def healthz(_request: Request) -> Response:
+        try:
+            async with database.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # any failure to reach the database means "cannot serve"
+            log.exception("health check: database unreachable")
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owned:
+            await database.dispose()
+
+    graphql = CasetrailGraphQL(
+        database,
+        clock,
+        graphql_ide=None,
+        allow_queries_via_get=True,
+    )
+    app = Starlette(
+        routes=[
+            Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(BearerAuth, engine=database, graphiql=not settings.production)
+    app.state.engine = database
+    return app
