@@ -15,7 +15,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 NAME_MAX = 100
 ADULT_AGE = 18
 
-_A_NUMBER_INPUT = re.compile(r"^A?[0-9][0-9 -]*$")
+_A_NUMBER_INPUT = re.compile(r"^A?[0-9 -]+$")
 
 
 def a_number(value: str, field: str = "aNumber") -> str:

@@ -11,7 +11,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     # Parsing and validating the same document again costs as much as a small query.
-    extensions=[ParserCache(maxsize=256), ValidationCache(maxsize=256)],
+    extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
 )
 
 __all__ = ["Context", "Info", "schema"]

@@ -1,0 +1,150 @@
+"""Plain functions that build synthetic case records through the API, as a client would."""
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+
+from models.enums import Role
+from tests.conftest import Api, Clock
+
+_a_numbers = itertools.count(200_000_001)
+
+USER_ERRORS = "userErrors { code message field }"
+CHILD_FIELDS = "id aNumber version custodyStatus locationStatus"
+
+INTAKE = f"""
+mutation Intake($input: IntakeChildInput!) {{
+  intakeChild(input: $input) {{ child {{ {CHILD_FIELDS} }} {USER_ERRORS} }}
+}}"""
+TRANSFER = f"""
+mutation Transfer($input: TransferToHhsInput!) {{
+  transferToHhs(input: $input) {{ child {{ {CHILD_FIELDS} }} {USER_ERRORS} }}
+}}"""
+RELEASE = f"""
+mutation Release($input: ReleaseToSponsorInput!) {{
+  releaseToSponsor(input: $input) {{
+    child {{ {CHILD_FIELDS} sponsor {{ id }} currentAddress {{ id line1 line2 city state postalCode }} }}
+    {USER_ERRORS}
+  }}
+}}"""
+CUSTODY_EVENT = f"""
+mutation Event($input: RecordCustodyEventInput!) {{
+  recordCustodyEvent(input: $input) {{ child {{ {CHILD_FIELDS} }} {USER_ERRORS} }}
+}}"""
+RECORD_ADDRESS = f"""
+mutation Move($input: RecordAddressInput!) {{
+  recordAddress(input: $input) {{
+    address {{ id line1 line2 city state postalCode effectiveFrom effectiveTo source verification issues }}
+    child {{ {CHILD_FIELDS} }}
+    {USER_ERRORS}
+  }}
+}}"""
+VERIFY_ADDRESS = f"""
+mutation Verify($input: VerifyAddressInput!) {{
+  verifyAddress(input: $input) {{
+    address {{ id verification verifiedAt issues }}
+    child {{ {CHILD_FIELDS} }}
+    {USER_ERRORS}
+  }}
+}}"""
+CONTACT_ATTEMPT = f"""
+mutation Contact($input: RecordContactAttemptInput!) {{
+  recordContactAttempt(input: $input) {{
+    contactAttempt {{ id attemptedAt method outcome notes }}
+    child {{ {CHILD_FIELDS} }}
+    {USER_ERRORS}
+  }}
+}}"""
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def new_a_number() -> str:
+    return f"{next(_a_numbers):09d}"
+
+
+def home_address(**overrides: Any) -> dict[str, Any]:
+    address = {"line1": "1200 Main Street", "city": "Houston", "state": "TX", "postalCode": "77002"}
+    address.update(overrides)
+    return address
+
+
+async def mutate(api: Api, document: str, name: str, input: dict[str, Any], role: Role = Role.OFFICER) -> dict[str, Any]:
+    """The payload of mutation `name`, which must not be a GraphQL error."""
+    data = await api.data(document, {"input": input}, role=role)
+    payload: dict[str, Any] = data[name]
+    return payload
+
+
+async def ok(api: Api, document: str, name: str, input: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a mutation that must succeed."""
+    payload = await mutate(api, document, name, input)
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return payload
+
+
+async def intake_child(api: Api, clock: Clock, **overrides: Any) -> dict[str, Any]:
+    input = {
+        "aNumber": new_a_number(),
+        "firstName": "Ana Lucía",
+        "lastName": "Pérez Gómez",
+        "dateOfBirth": "2012-03-04",
+        "countryOfBirth": "GT",
+        "apprehendedAt": iso(clock() - timedelta(days=10)),
+        "facility": "CBP Donna Processing Center",
+    }
+    input.update(overrides)
+    child: dict[str, Any] = (await ok(api, INTAKE, "intakeChild", input))["child"]
+    return child
+
+
+async def in_hhs_child(
+    api: Api, clock: Clock, *, transferred_days_ago: float = 9, **overrides: Any
+) -> dict[str, Any]:
+    overrides.setdefault("apprehendedAt", iso(clock() - timedelta(days=transferred_days_ago + 1)))
+    child = await intake_child(api, clock, **overrides)
+    payload = await ok(
+        api,
+        TRANSFER,
+        "transferToHhs",
+        {
+            "childId": child["id"],
+            "occurredAt": iso(clock() - timedelta(days=transferred_days_ago)),
+            "facility": "Casa Padre",
+        },
+    )
+    transferred: dict[str, Any] = payload["child"]
+    return transferred
+
+
+async def released_child(
+    api: Api,
+    clock: Clock,
+    *,
+    address: dict[str, Any] | None = None,
+    sponsor_id: str | None = None,
+    released_days_ago: float = 8,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A child released to a sponsor (new unless `sponsor_id`) at `address`."""
+    child = await in_hhs_child(
+        api, clock, transferred_days_ago=released_days_ago + 1, **overrides
+    )
+    input: dict[str, Any] = {
+        "childId": child["id"],
+        "occurredAt": iso(clock() - timedelta(days=released_days_ago)),
+        "address": address or home_address(),
+    }
+    if sponsor_id is None:
+        input["sponsor"] = {
+            "firstName": "María",
+            "lastName": "Gómez",
+            "relationship": "OTHER_RELATIVE",
+            "phone": "(202) 555-0143",
+        }
+    else:
+        input["sponsorId"] = sponsor_id
+    released: dict[str, Any] = (await ok(api, RELEASE, "releaseToSponsor", input))["child"]
+    return released
