@@ -2,6 +2,7 @@
 
 import enum
 from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import SQLModel
@@ -60,4 +61,3 @@ def _snake(name: str) -> str:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-

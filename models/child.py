@@ -47,7 +47,7 @@ class Child(SQLModel, table=True):
     version: int = Field(default=1)
     sponsor_id: uuid.UUID | None = Field(default=None, foreign_key="sponsor.id", index=True)
 
-    sponsor: Optional["Sponsor"] = Relationship(  # noqa: UP045 (SQLModel reads the string)
+    sponsor: Optional["Sponsor"] = Relationship(
         back_populates="children", sa_relationship_kwargs=_RAISE
     )
     addresses: list["Address"] = Relationship(

@@ -29,6 +29,4 @@ class CustodyEvent(SQLModel, table=True):
     facility: str | None = Field(default=None, max_length=200)
     sponsor_id: uuid.UUID | None = Field(default=None, foreign_key="sponsor.id", index=True)
 
-    sponsor: Optional["Sponsor"] = Relationship(  # noqa: UP045 (SQLModel reads the string)
-        sa_relationship_kwargs={"lazy": "raise"}
-    )
+    sponsor: Optional["Sponsor"] = Relationship(sa_relationship_kwargs={"lazy": "raise"})

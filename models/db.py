@@ -49,7 +49,9 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def session_factory(engine: AsyncEngine, *, writer: bool = False) -> async_sessionmaker[AsyncSession]:
+def session_factory(
+    engine: AsyncEngine, *, writer: bool = False
+) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep their objects usable after commit; writers take the write lock."""
     bind = engine.execution_options(**{WRITE_OPTION: True}) if writer else engine
     return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False)

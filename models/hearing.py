@@ -36,4 +36,6 @@ class Hearing(SQLModel, table=True):
     status: HearingStatus = Field(sa_type=enum_type(HearingStatus))
     in_absentia_order: bool = False
 
-    child: "Child" = Relationship(back_populates="hearings", sa_relationship_kwargs={"lazy": "raise"})
+    child: "Child" = Relationship(
+        back_populates="hearings", sa_relationship_kwargs={"lazy": "raise"}
+    )

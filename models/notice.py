@@ -13,7 +13,9 @@ from models.enums import NoticeStatus, ServiceMethod
 class Notice(SQLModel, table=True):
     __tablename__ = "notice"
     __table_args__ = (
-        sa.CheckConstraint("served_on IS NULL OR served_on >= issued_on", name="served_after_issue"),
+        sa.CheckConstraint(
+            "served_on IS NULL OR served_on >= issued_on", name="served_after_issue"
+        ),
         sa.CheckConstraint("filed_on IS NULL OR filed_on >= issued_on", name="filed_after_issue"),
         sa.CheckConstraint(
             "(served_on IS NULL) = (service_method IS NULL)", name="service_method_with_date"

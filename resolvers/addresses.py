@@ -26,7 +26,10 @@ from resolvers.validation import past_date, past_instant, required_text
 # different sponsor, is a trafficking indicator (SHARED_BY_UNRELATED_CHILDREN).
 SHARED_ADDRESS_MIN_SPONSORS = 4
 
-_US_STATES = frozenset(s.code.removeprefix("US-") for s in pycountry.subdivisions.get(country_code="US"))
+_US_STATES = frozenset(
+    str(s.code).removeprefix("US-")
+    for s in pycountry.subdivisions.get(country_code="US")  # type: ignore[no-untyped-call]
+)
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 
 
@@ -234,4 +237,3 @@ async def address_issues(
             if a.address_key in crowded:
                 issues[a.id].append(AddressIssue.SHARED_BY_UNRELATED_CHILDREN)
     return issues
-

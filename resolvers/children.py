@@ -64,9 +64,7 @@ async def _location_status(unit: Unit, child: Child) -> LocationStatus:
     if address.verified_at is not None:
         attempts = attempts.where(col(ContactAttempt.attempted_at) > address.verified_at)
     latest = (
-        await unit.session.exec(
-            attempts.order_by(col(ContactAttempt.attempted_at).desc()).limit(1)
-        )
+        await unit.session.exec(attempts.order_by(col(ContactAttempt.attempted_at).desc()).limit(1))
     ).one_or_none()
     return location_status(address, latest)
 

@@ -16,8 +16,8 @@ from models.enums import (
     LocationStatus,
     SponsorRelationship,
 )
-from resolvers.addresses import AddressFields, current_address, move_child, normalize_at
-from resolvers.children import lock_child, record_changed
+from resolvers.addresses import AddressFields, move_child, normalize_at
+from resolvers.children import current_address, lock_child, record_changed
 from resolvers.errors import Duplicate, InvalidInput, InvalidTransition, NotFound
 from resolvers.unit import Unit
 from resolvers.validation import (
@@ -43,11 +43,26 @@ _OPEN = (
 # (status before, event) -> status after. Anything else is an illegal transition.
 TRANSITIONS: dict[tuple[CustodyStatus | None, CustodyEventKind], CustodyStatus] = {
     (None, CustodyEventKind.APPREHENDED): CustodyStatus.IN_DHS_CUSTODY,
-    (CustodyStatus.IN_DHS_CUSTODY, CustodyEventKind.TRANSFERRED_TO_HHS): CustodyStatus.IN_HHS_CUSTODY,
-    (CustodyStatus.IN_HHS_CUSTODY, CustodyEventKind.RELEASED_TO_SPONSOR): CustodyStatus.RELEASED_TO_SPONSOR,
-    (CustodyStatus.RELEASED_TO_SPONSOR, CustodyEventKind.RETURNED_TO_HHS): CustodyStatus.IN_HHS_CUSTODY,
-    (CustodyStatus.IN_HHS_CUSTODY, CustodyEventKind.MISSING_FROM_HHS_CARE): CustodyStatus.MISSING_FROM_HHS_CARE,
-    (CustodyStatus.MISSING_FROM_HHS_CARE, CustodyEventKind.RETURNED_TO_HHS): CustodyStatus.IN_HHS_CUSTODY,
+    (
+        CustodyStatus.IN_DHS_CUSTODY,
+        CustodyEventKind.TRANSFERRED_TO_HHS,
+    ): CustodyStatus.IN_HHS_CUSTODY,
+    (
+        CustodyStatus.IN_HHS_CUSTODY,
+        CustodyEventKind.RELEASED_TO_SPONSOR,
+    ): CustodyStatus.RELEASED_TO_SPONSOR,
+    (
+        CustodyStatus.RELEASED_TO_SPONSOR,
+        CustodyEventKind.RETURNED_TO_HHS,
+    ): CustodyStatus.IN_HHS_CUSTODY,
+    (
+        CustodyStatus.IN_HHS_CUSTODY,
+        CustodyEventKind.MISSING_FROM_HHS_CARE,
+    ): CustodyStatus.MISSING_FROM_HHS_CARE,
+    (
+        CustodyStatus.MISSING_FROM_HHS_CARE,
+        CustodyEventKind.RETURNED_TO_HHS,
+    ): CustodyStatus.IN_HHS_CUSTODY,
     **{(status, CustodyEventKind.TURNED_18): CustodyStatus.TURNED_18 for status in _OPEN},
     **{
         (status, CustodyEventKind.REMOVED_OR_DEPARTED): CustodyStatus.REMOVED_OR_DEPARTED
@@ -170,7 +185,11 @@ async def _append_event(
             ["occurredAt"],
         )
     event = CustodyEvent(
-        child_id=child.id, kind=kind, occurred_at=occurred_at, facility=facility, sponsor_id=sponsor_id
+        child_id=child.id,
+        kind=kind,
+        occurred_at=occurred_at,
+        facility=facility,
+        sponsor_id=sponsor_id,
     )
     unit.session.add(event)
     child.custody_status = after
@@ -189,7 +208,9 @@ async def transfer_to_hhs(
     """DHS hands the child to HHS care at a facility."""
     place = required_text(facility, "facility", max_length=200)
     child = await lock_child(unit, child_id, expected_version=expected_version)
-    await _append_event(unit, child, CustodyEventKind.TRANSFERRED_TO_HHS, occurred_at, facility=place)
+    await _append_event(
+        unit, child, CustodyEventKind.TRANSFERRED_TO_HHS, occurred_at, facility=place
+    )
     await record_changed(unit, child)
     return child
 
@@ -256,7 +277,10 @@ async def record_custody_event(
     else:
         place = optional_text(facility, "facility")
     child = await lock_child(unit, child_id, expected_version=expected_version)
-    if kind == CustodyEventKind.TURNED_18 and age_on(child.date_of_birth, occurred_at.date()) < ADULT_AGE:
+    if (
+        kind == CustodyEventKind.TURNED_18
+        and age_on(child.date_of_birth, occurred_at.date()) < ADULT_AGE
+    ):
         raise InvalidInput("The child is not yet 18 on this date.", ["occurredAt"])
     await _append_event(unit, child, kind, occurred_at, facility=place)
     if kind == CustodyEventKind.RETURNED_TO_HHS:

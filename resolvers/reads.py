@@ -102,7 +102,11 @@ def _addresses_wanting_issues(
 
 
 async def _complete(
-    session: AsyncSession, records: Sequence[Any], entity: type[SQLModel], include: Include, now: datetime
+    session: AsyncSession,
+    records: Sequence[Any],
+    entity: type[SQLModel],
+    include: Include,
+    now: datetime,
 ) -> Reading:
     reading = Reading(now=now)
     wanted: dict[uuid.UUID, Address] = {}
@@ -115,7 +119,11 @@ async def _complete(
 
 
 async def records_by_ids(
-    session: AsyncSession, entity: type[Record], ids: Sequence[uuid.UUID], include: Include, now: datetime
+    session: AsyncSession,
+    entity: type[Record],
+    ids: Sequence[uuid.UUID],
+    include: Include,
+    now: datetime,
 ) -> tuple[list[Record], Reading]:
     """The records with these IDs, in the order asked, missing ones left out."""
     if not ids:
@@ -247,9 +255,7 @@ async def _paged(
     if after is not None:
         key = decode_cursor(after, len(sort))
         keyed.append(tuple_(*sort) > tuple_(*_cursor_params(sort, key)))
-    rows = list(
-        (await session.exec(statement.where(*keyed).order_by(*sort).limit(size + 1))).all()
-    )
+    rows = list((await session.exec(statement.where(*keyed).order_by(*sort).limit(size + 1))).all())
     has_next = len(rows) > size
     rows = rows[:size]
     total = None

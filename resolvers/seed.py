@@ -28,13 +28,18 @@ from models.enums import (
 )
 from resolvers import addresses, contact, custody
 from resolvers.addresses import AddressFields
+from resolvers.children import current_address
 from resolvers.custody import SponsorFields
 from resolvers.unit import Actor, Clock, Unit, open_unit
 
 SEEDER = Actor(name="seed", role=Role.OFFICER)
 COUNTRIES = ("GT", "HN", "SV", "MX", "EC", "NI", "CO", "VE")
 COURTS = ("HOU", "LOS", "NYC", "MIA", "CHI", "ATL", "SFR", "DAL")
-FACILITIES = ("Casa Esperanza, Brownsville TX", "Shelter Hope, Phoenix AZ", "Children's Village, Dobbs Ferry NY")
+FACILITIES = (
+    "Casa Esperanza, Brownsville TX",
+    "Shelter Hope, Phoenix AZ",
+    "Children's Village, Dobbs Ferry NY",
+)
 STREET_SUFFIXES = ("St", "Ave", "Rd", "Blvd", "Dr", "Ln", "Ct", "Way", "Pl")
 T = TypeVar("T")
 
@@ -73,7 +78,9 @@ class DemoSeeder:
             line1=f"{self.random.randint(10, 9999)} {self.us.last_name()} {self.random.choice(STREET_SUFFIXES)}",
             line2=unit,
             city=self.us.city(),
-            state=self.us.state_abbr(include_territories=False, include_freely_associated_states=False),
+            state=self.us.state_abbr(
+                include_territories=False, include_freely_associated_states=False
+            ),
             postal_code=self.us.postcode(),
         )
 
@@ -100,12 +107,19 @@ class DemoSeeder:
         await self.run(
             "transferToHhs",
             lambda u: custody.transfer_to_hhs(
-                u, child_id=child_id, occurred_at=self.ago(days_ago), facility=self.random.choice(FACILITIES)
+                u,
+                child_id=child_id,
+                occurred_at=self.ago(days_ago),
+                facility=self.random.choice(FACILITIES),
             ),
         )
 
     async def release(
-        self, child_id: uuid.UUID, days_ago: float, address: AddressFields, sponsor_id: uuid.UUID | None = None
+        self,
+        child_id: uuid.UUID,
+        days_ago: float,
+        address: AddressFields,
+        sponsor_id: uuid.UUID | None = None,
     ) -> uuid.UUID:
         sponsor = None
         if sponsor_id is None:
@@ -138,8 +152,20 @@ class DemoSeeder:
     ) -> tuple[uuid.UUID, uuid.UUID]:
         child_id = await self.intake(days_ago + 40, age_days)
         await self.to_hhs(child_id, days_ago + 38)
-        sponsor = await self.release(child_id, days_ago, address or self.street_address(), sponsor_id)
+        sponsor = await self.release(
+            child_id, days_ago, address or self.street_address(), sponsor_id
+        )
         return child_id, sponsor
+
+    async def custody_event(
+        self, child_id: uuid.UUID, kind: CustodyEventKind, when: datetime
+    ) -> None:
+        await self.run(
+            "recordCustodyEvent",
+            lambda u: custody.record_custody_event(
+                u, child_id=child_id, kind=kind, occurred_at=when
+            ),
+        )
 
     async def attempt(self, child_id: uuid.UUID, days_ago: float, outcome: ContactOutcome) -> None:
         await self.run(
@@ -154,7 +180,12 @@ class DemoSeeder:
         )
 
     async def court_case(
-        self, child_id: uuid.UUID, released_days_ago: float, outcome: HearingStatus | None, *, represented: bool
+        self,
+        child_id: uuid.UUID,
+        released_days_ago: float,
+        outcome: HearingStatus | None,
+        *,
+        represented: bool,
     ) -> None:
         """A notice served and filed, and a hearing with `outcome` (None: still ahead)."""
 
@@ -196,7 +227,9 @@ class DemoSeeder:
         await self.run("seed", write)
 
 
-async def seed_demo(sessions: async_sessionmaker[AsyncSession], clock: Clock, seed: int = 2024) -> int:
+async def seed_demo(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, seed: int = 2024
+) -> int:
     """A few dozen children covering every custody status, location status and address issue.
     Returns how many children were written."""
     s = DemoSeeder(sessions, clock, seed)
@@ -212,12 +245,7 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession], clock: Clock, se
     for _ in range(2):  # missing from HHS care
         child = await s.intake(60)
         await s.to_hhs(child, 58)
-        await s.run(
-            "recordCustodyEvent",
-            lambda u, c=child: custody.record_custody_event(
-                u, child_id=c, kind=CustodyEventKind.MISSING_FROM_HHS_CARE, occurred_at=s.ago(20)
-            ),
-        )
+        await s.custody_event(child, CustodyEventKind.MISSING_FROM_HHS_CARE, s.ago(20))
         count += 1
 
     # Released, verified at home, court case on track and represented.
@@ -250,7 +278,7 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession], clock: Clock, se
     count += 2
     # An address the postal service returned as undeliverable.
     child, _sponsor = await s.released_child(80)
-    current = await s.run("read", lambda u: addresses.current_address(u, child))
+    current = await s.run("read", lambda u: current_address(u, child))
     assert current is not None
     await s.run(
         "verifyAddress",
@@ -285,20 +313,8 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession], clock: Clock, se
     # Out of the program: one turned 18 (17 and a half when apprehended), one departed.
     child, _sponsor = await s.released_child(400, age_days=365 * 17 + 180)
     birthday = (s.ago(440) - timedelta(days=365 * 17 + 180) + timedelta(days=365 * 18 + 5)).date()
-    await s.run(
-        "recordCustodyEvent",
-        lambda u: custody.record_custody_event(
-            u,
-            child_id=child,
-            kind=CustodyEventKind.TURNED_18,
-            occurred_at=datetime.combine(birthday, datetime.min.time(), tzinfo=UTC).replace(hour=12),
-        ),
-    )
+    noon = datetime.combine(birthday, datetime.min.time(), tzinfo=UTC).replace(hour=12)
+    await s.custody_event(child, CustodyEventKind.TURNED_18, noon)
     child, _sponsor = await s.released_child(400)
-    await s.run(
-        "recordCustodyEvent",
-        lambda u: custody.record_custody_event(
-            u, child_id=child, kind=CustodyEventKind.REMOVED_OR_DEPARTED, occurred_at=s.ago(10)
-        ),
-    )
+    await s.custody_event(child, CustodyEventKind.REMOVED_OR_DEPARTED, s.ago(10))
     return count + 2

@@ -13,7 +13,7 @@ from resolvers.errors import Duplicate
 from resolvers.unit import Actor, Unit
 from resolvers.validation import required_text
 
-TOKEN_PREFIX = "ct_"
+TOKEN_PREFIX = "ct_"  # noqa: S105 (a marker, not a secret)
 
 
 def token_hash(token: str) -> str:
@@ -26,7 +26,9 @@ async def create_api_token(unit: Unit, *, name: str, role: Role) -> tuple[str, A
     clean = required_text(name, "name")
     taken = await unit.session.exec(select(ApiToken.id).where(col(ApiToken.name) == clean))
     if taken.first() is not None:
-        raise Duplicate("A token with this name exists; names identify actors in the history.", ["name"])
+        raise Duplicate(
+            "A token with this name exists; names identify actors in the history.", ["name"]
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     unit.session.add(
         ApiToken(name=clean, role=role, token_hash=token_hash(token), created_at=unit.now())

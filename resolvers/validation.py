@@ -88,7 +88,9 @@ def phone(value: str | None, field: str = "phone") -> str | None:
 def aware(value: datetime, field: str) -> datetime:
     """Instants must say their UTC offset; a bare local time is ambiguous."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput("Give a date-time with its UTC offset, e.g. 2024-05-01T09:30:00-05:00.", [field])
+        raise InvalidInput(
+            "Give a date-time with its UTC offset, e.g. 2024-05-01T09:30:00-05:00.", [field]
+        )
     return value
 
 

@@ -30,7 +30,7 @@ class UserError:
     code: ErrorCode
     message: str
     field: list[str] | None = strawberry.field(
-        description="Path of the input field at fault, e.g. [\"input\", \"address\", \"postalCode\"]."
+        description='Path of the input field at fault, e.g. ["input", "address", "postalCode"].'
     )
 
     @classmethod

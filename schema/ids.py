@@ -28,5 +28,7 @@ def decode(global_id: str, type_name: str, field: str) -> uuid.UUID:
     decoded = decode_any(global_id)
     if decoded is None or decoded[0] != type_name:
         article = "an" if type_name[0] in "AEIOU" else "a"
-        raise NotFound(f"No {type_name.lower()} has this ID (expected {article} {type_name} ID).", [field])
+        raise NotFound(
+            f"No {type_name.lower()} has this ID (expected {article} {type_name} ID).", [field]
+        )
     return decoded[1]

@@ -26,7 +26,11 @@ async def load_children(
 
 
 async def load_node(
-    info: Info, table: type[Any], type_name: str, record_id: uuid.UUID, selections: Iterable[Selection]
+    info: Info,
+    table: type[Any],
+    type_name: str,
+    record_id: uuid.UUID,
+    selections: Iterable[Selection],
 ) -> Any | None:
     include = include_for(selections, type_name)
     async with info.context.read_sessions() as session:

@@ -43,9 +43,7 @@ async def _payload_child(info: Info, child_id: uuid.UUID) -> Child | None:
     return children[0] if children else None
 
 
-async def _address_payload(
-    info: Info, result: models.Address | list[UserError]
-) -> AddressPayload:
+async def _address_payload(info: Info, result: models.Address | list[UserError]) -> AddressPayload:
     if isinstance(result, list):
         return AddressPayload(user_errors=result)
     address = await load_node(

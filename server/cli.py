@@ -45,13 +45,17 @@ async def _behind(engine: AsyncEngine) -> str | None:
     if current == head:
         return None
     at = f"at revision {current}" if current else "not initialised"
-    return f"The database is {at}; this version of casetrail needs {head}. Run: casetrail db upgrade"
+    return (
+        f"The database is {at}; this version of casetrail needs {head}. Run: casetrail db upgrade"
+    )
 
 
 async def _create_token(url: str, name: str, role: Role) -> str:
     engine = create_engine(url)
     try:
-        async with open_unit(session_factory(engine, writer=True), CLI_ACTOR, "token create") as unit:
+        async with open_unit(
+            session_factory(engine, writer=True), CLI_ACTOR, "token create"
+        ) as unit:
             token, _actor = await create_api_token(unit, name=name, role=role)
         return token
     finally:

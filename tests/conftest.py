@@ -130,7 +130,9 @@ async def tokens(engine: AsyncEngine, clock: Clock) -> dict[Role, str]:
         async with open_unit(
             session_factory(engine, writer=True), admin, "token create", clock=clock
         ) as unit:
-            made[role], _ = await create_api_token(unit, name=f"test-{role.value.lower()}", role=role)
+            made[role], _ = await create_api_token(
+                unit, name=f"test-{role.value.lower()}", role=role
+            )
     return made
 
 

@@ -71,7 +71,9 @@ def home_address(**overrides: Any) -> dict[str, Any]:
     return address
 
 
-async def mutate(api: Api, document: str, name: str, input: dict[str, Any], role: Role = Role.OFFICER) -> dict[str, Any]:
+async def mutate(
+    api: Api, document: str, name: str, input: dict[str, Any], role: Role = Role.OFFICER
+) -> dict[str, Any]:
     """The payload of mutation `name`, which must not be a GraphQL error."""
     data = await api.data(document, {"input": input}, role=role)
     payload: dict[str, Any] = data[name]
@@ -129,9 +131,7 @@ async def released_child(
     **overrides: Any,
 ) -> dict[str, Any]:
     """A child released to a sponsor (new unless `sponsor_id`) at `address`."""
-    child = await in_hhs_child(
-        api, clock, transferred_days_ago=released_days_ago + 1, **overrides
-    )
+    child = await in_hhs_child(api, clock, transferred_days_ago=released_days_ago + 1, **overrides)
     input: dict[str, Any] = {
         "childId": child["id"],
         "occurredAt": iso(clock() - timedelta(days=released_days_ago)),

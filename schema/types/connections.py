@@ -33,7 +33,9 @@ class Connection(Generic[Node]):
 
     @classmethod
     def from_page(cls, page: Page[Row], convert: Callable[[Row], Node]) -> "Connection[Node]":
-        edges = [Edge(cursor=c, node=convert(r)) for r, c in zip(page.rows, page.cursors, strict=True)]
+        edges = [
+            Edge(cursor=c, node=convert(r)) for r, c in zip(page.rows, page.cursors, strict=True)
+        ]
         return cls(
             edges=edges,
             page_info=PageInfo(

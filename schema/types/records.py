@@ -114,7 +114,9 @@ class CustodyEvent(Node):
     sponsor: Sponsor | None
 
     @classmethod
-    def from_row(cls, row: models.CustodyEvent, include: Include, reading: Reading) -> "CustodyEvent":
+    def from_row(
+        cls, row: models.CustodyEvent, include: Include, reading: Reading
+    ) -> "CustodyEvent":
         below = include.get("sponsor")
         return cls(
             id=encode("CustodyEvent", row.id),

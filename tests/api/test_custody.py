@@ -48,9 +48,7 @@ async def child_in(api: Api, clock: Clock, status: CustodyStatus) -> dict[str, A
     }
     steps = paths[status]
     start = clock() - timedelta(days=5)  # 17 then, 18 three days ago
-    child = await intake_child(
-        api, clock, apprehendedAt=iso(start), dateOfBirth="2008-05-28"
-    )
+    child = await intake_child(api, clock, apprehendedAt=iso(start), dateOfBirth="2008-05-28")
     for day, kind in enumerate(steps, start=1):
         await step(api, child["id"], kind, iso(start + timedelta(days=day)), expect_ok=True)
     return child
@@ -215,7 +213,8 @@ async def test_release_to_a_known_sponsor(api: Api, clock: Clock) -> None:
     # then
     assert payload["child"]["sponsor"]["id"] == sponsor_id
     siblings = await api.data(
-        "query($id: ID!) { node(id: $id) { ... on Sponsor { children { id } } } }", {"id": sponsor_id}
+        "query($id: ID!) { node(id: $id) { ... on Sponsor { children { id } } } }",
+        {"id": sponsor_id},
     )
     assert {c["id"] for c in siblings["node"]["children"]} == {first["id"], second["id"]}
 
@@ -226,7 +225,11 @@ async def test_return_to_hhs_ends_the_sponsor_placement(api: Api, clock: Clock) 
 
     # when
     await step(
-        api, child["id"], CustodyEventKind.RETURNED_TO_HHS, iso(clock() - timedelta(hours=1)), expect_ok=True
+        api,
+        child["id"],
+        CustodyEventKind.RETURNED_TO_HHS,
+        iso(clock() - timedelta(hours=1)),
+        expect_ok=True,
     )
 
     # then
@@ -279,4 +282,6 @@ async def test_events_with_their_own_mutation_are_refused_here(
         {"childId": child["id"], "kind": kind, "occurredAt": iso(clock() - timedelta(hours=1))},
     )
 
-    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("INVALID", ["input", "kind"])]
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("INVALID", ["input", "kind"])
+    ]
