@@ -1,0 +1,44 @@
+"""A fault the code did not mean never shows the client, or the log, what it was about."""
+
+import logging
+from typing import Any
+
+import pytest
+
+from resolvers import custody
+from tests.conftest import Api, Clock
+from tests.factories import INTAKE, iso
+
+
+async def test_an_unexpected_fault_is_masked_and_logged_without_its_message(
+    api: Api, clock: Clock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given an operation that fails with a message quoting personal data
+    leaked = "duplicate key (a_number)=(200000999) for Pérez Gómez"
+
+    async def failing(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError(leaked)
+
+    monkeypatch.setattr(custody, "intake_child", failing)
+
+    # when
+    with caplog.at_level(logging.ERROR):
+        body = await api.gql(
+            INTAKE,
+            {
+                "input": {
+                    "aNumber": "200000999",
+                    "firstName": "Ana",
+                    "lastName": "Pérez Gómez",
+                    "dateOfBirth": "2012-01-01",
+                    "countryOfBirth": "GT",
+                    "apprehendedAt": iso(clock()),
+                }
+            },
+        )
+
+    # then
+    assert [e["message"] for e in body["errors"]] == ["Internal error."]
+    assert "RuntimeError" in caplog.text
+    assert "200000999" not in caplog.text
+    assert "Pérez" not in caplog.text
