@@ -26,10 +26,11 @@ from resolvers.validation import past_date, past_instant, required_text
 # different sponsor, is a trafficking indicator (SHARED_BY_UNRELATED_CHILDREN).
 SHARED_ADDRESS_MIN_SPONSORS = 4
 
-_US_STATES = frozenset(
-    str(s.code).removeprefix("US-")
-    for s in pycountry.subdivisions.get(country_code="US")  # type: ignore[no-untyped-call]
-)
+_US_SUBDIVISIONS = pycountry.subdivisions.get(country_code="US")  # type: ignore[no-untyped-call]
+_US_STATES = frozenset(str(s.code).removeprefix("US-") for s in _US_SUBDIVISIONS)
+# Full names of states and territories; scourgify knows the states' names but not all
+# territories' ("Puerto Rico", "Guam").
+_STATE_BY_NAME = {str(s.name).upper(): str(s.code).removeprefix("US-") for s in _US_SUBDIVISIONS}
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 
 
@@ -77,7 +78,7 @@ def normalize(address: AddressFields) -> NormalAddress:
                 "address_line_1": address.line1,
                 "address_line_2": address.line2 or None,
                 "city": address.city,
-                "state": address.state,
+                "state": _STATE_BY_NAME.get(" ".join(address.state.upper().split()), address.state),
                 "postal_code": zip_match.group(1),
             }
         )
@@ -186,11 +187,17 @@ async def verify_address(
         raise InvalidInput(
             "The verification is dated before the address took effect.", ["verifiedAt"]
         )
+    if address.verified_at is not None and verified_at < address.verified_at:
+        raise InvalidInput(
+            "A later check of this address is already recorded "
+            f"({address.verified_at.isoformat()}); an older one cannot replace it.",
+            ["verifiedAt"],
+        )
     child = await lock_child(unit, address.child_id, field=("addressId",))
     address.verification = verification
     address.verified_at = verified_at
-    if undeliverable is not None:
-        address.undeliverable = undeliverable
+    # The latest check decides: mail that now arrives clears an old "undeliverable".
+    address.undeliverable = bool(undeliverable) and verification == VerificationStatus.FAILED
     unit.session.add(address)
     await record_changed(unit, child)
     return address

@@ -35,6 +35,10 @@ async def record_contact_attempt(
                 "The child has no current address to be located at; record the address first.",
                 ["outcome"],
             )
+        if attempted_at.date() < address.effective_from:
+            raise InvalidInput(
+                "The attempt is dated before the current address took effect.", ["attemptedAt"]
+            )
         if address.verified_at is None or attempted_at >= address.verified_at:
             address.verification = VerificationStatus.VERIFIED
             address.verified_at = attempted_at
