@@ -77,11 +77,15 @@ _DEDICATED_MUTATION = {
 }
 
 
-def next_status(status: CustodyStatus | None, kind: CustodyEventKind) -> CustodyStatus:
+def next_status(
+    status: CustodyStatus | None, kind: CustodyEventKind, field: str = "kind"
+) -> CustodyStatus:
+    """The status after `kind`; an illegal step is reported at `field` (the input that asked
+    for it: the event kind, or the child for the mutations named after their event)."""
     after = TRANSITIONS.get((status, kind))
     if after is None:
         where = f"a child {status.value}" if status else "a new child"
-        raise InvalidTransition(f"{kind.value} is not a possible next step for {where}.", ["kind"])
+        raise InvalidTransition(f"{kind.value} is not a possible next step for {where}.", [field])
     return after
 
 
@@ -173,9 +177,10 @@ async def _append_event(
     *,
     facility: str | None = None,
     sponsor_id: uuid.UUID | None = None,
+    refused_at: str = "childId",
 ) -> CustodyEvent:
     """Check the transition and the event's time, then record it and move the child on."""
-    after = next_status(child.custody_status, kind)
+    after = next_status(child.custody_status, kind, refused_at)
     past_instant(occurred_at, unit.now(), "occurredAt")
     latest = await _latest_event(unit, child.id)
     if latest is not None and occurred_at < latest.occurred_at:
@@ -282,7 +287,7 @@ async def record_custody_event(
         and age_on(child.date_of_birth, occurred_at.date()) < ADULT_AGE
     ):
         raise InvalidInput("The child is not yet 18 on this date.", ["occurredAt"])
-    await _append_event(unit, child, kind, occurred_at, facility=place)
+    await _append_event(unit, child, kind, occurred_at, facility=place, refused_at="kind")
     if kind == CustodyEventKind.RETURNED_TO_HHS:
         # Back in HHS care: the sponsor's home is no longer the child's residence.
         await _close_residence(unit, child, occurred_at.date())

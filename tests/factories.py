@@ -4,6 +4,9 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
 from models.enums import Role
 from tests.conftest import Api, Clock
 
@@ -148,3 +151,12 @@ async def released_child(
         input["sponsorId"] = sponsor_id
     released: dict[str, Any] = (await ok(api, RELEASE, "releaseToSponsor", input))["child"]
     return released
+
+
+async def stored_rows(engine: AsyncEngine) -> dict[str, list[str]]:
+    """Every row of every table: what a refused call must leave exactly as it was."""
+    async with engine.connect() as connection:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in await connection.execute(table.select()))
+            for table in SQLModel.metadata.sorted_tables
+        }
