@@ -1,5 +1,6 @@
 """Alembic revisions, and the calls that apply them: the only way a table changes."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -38,11 +39,19 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply every revision up to `revision` in one transaction."""
+    await _run(engine, command.upgrade, revision)
 
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Undo the revisions after `revision` ("base": all of them) in one transaction."""
+    await _run(engine, command.downgrade, revision)
+
+
+async def _run(engine: AsyncEngine, step: Callable[[Config, str], None], revision: str) -> None:
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        step(config, revision)
 
     async with engine.begin() as connection:
         await connection.run_sync(run)

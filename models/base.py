@@ -61,3 +61,9 @@ def _snake(name: str) -> str:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def search_key_type(length: int) -> sa.types.TypeEngine[str]:
+    """Text compared by byte order on every engine, so that a prefix is a range an index can
+    serve whatever the database's collation (SQLite's default is already byte order)."""
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
-from models.base import enum_type
+from models.base import enum_type, search_key_type
 from models.enums import CustodyStatus, LocationStatus
 
 if TYPE_CHECKING:
@@ -36,8 +36,8 @@ class Child(SQLModel, table=True):
     first_name: str = Field(max_length=100)
     last_name: str = Field(max_length=100)
     # Case- and accent-folded names, so that search ("hernandez") finds "Hernández" by index.
-    first_name_key: str = Field(max_length=100, index=True)
-    last_name_key: str = Field(max_length=100, index=True)
+    first_name_key: str = Field(sa_type=search_key_type(100), index=True)
+    last_name_key: str = Field(sa_type=search_key_type(100), index=True)
     date_of_birth: date
     country_of_birth: str = Field(max_length=2)
     custody_status: CustodyStatus = Field(sa_type=enum_type(CustodyStatus), index=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true, tuple_
+from sqlalchemy import ColumnElement, Uuid, and_, exists, false, func, literal, or_, true, tuple_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlmodel import SQLModel, col, select
@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from models import Address, Alert, Child, CustodyEvent, Hearing, Notice, Representation
+from models.base import UTCDateTime
 from models.enums import (
     AddressIssue,
     AlertKind,
@@ -28,7 +29,7 @@ from models.enums import (
 from resolvers.addresses import address_issues
 from resolvers.errors import InvalidInput
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
-from resolvers.validation import a_number, looks_like_a_number, name_key
+from resolvers.validation import a_number, aware, looks_like_a_number, name_key
 
 # What the caller will read below a record: relation name -> what it reads below that.
 # ISSUES under "addresses" asks for the address issues as well.
@@ -267,18 +268,20 @@ async def _paged(
 
 
 def _cursor_params(sort: list[Any], key: list[str]) -> list[Any]:
+    """The cursor's key as values of the sort columns' own types; anything else is refused."""
     values: list[Any] = []
     for column, raw in zip(sort, key, strict=True):
-        python_type = column.type.python_type
+        value: Any = raw
         try:
-            if python_type is datetime:
-                values.append(datetime.fromisoformat(raw))
-            elif python_type is uuid.UUID:
-                values.append(uuid.UUID(raw))
-            else:
-                values.append(raw)
+            if isinstance(column.type, UTCDateTime):
+                value = datetime.fromisoformat(raw)
+                if value.tzinfo is None:
+                    raise ValueError("cursor instant without offset")
+            elif isinstance(column.type, Uuid):
+                value = uuid.UUID(raw)
         except ValueError as error:
             raise InvalidInput("This cursor was not issued by this list.", ["after"]) from error
+        values.append(literal(value, type_=column.type))
     return values
 
 
@@ -310,6 +313,12 @@ async def children_page(
 
 def _hearing_conditions(f: HearingFilter, now: datetime) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    for instant, name in ((f.scheduled_from, "from"), (f.scheduled_to, "to")):
+        if instant is not None:
+            try:
+                aware(instant, name)
+            except InvalidInput as error:
+                raise error.at("filter") from None
     if f.court is not None:
         conditions.append(col(Hearing.court) == f.court.strip().upper())
     if f.status is not None:
