@@ -2,7 +2,7 @@
 is loaded for the whole page in one statement (selectinload), and nothing loads lazily."""
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from models import Address, Alert, Child, CustodyEvent, Hearing, Notice, Representation
 from models.base import UTCDateTime
@@ -87,18 +86,19 @@ def _loader_options(entity: type[SQLModel], include: Include) -> list[_AbstractL
 
 
 def _addresses_wanting_issues(
-    records: Iterable[Any], entity: type[SQLModel], include: Include, sink: dict[uuid.UUID, Address]
+    records: Sequence[Any], entity: type[SQLModel], include: Include, sink: dict[uuid.UUID, Address]
 ) -> None:
+    """Every loaded address, at any depth, whose issues the caller asked for."""
+    if entity is Address and ISSUES in include:
+        sink.update((a.id, a) for a in records)
     for name, below in include.items():
         if name.startswith("@"):
             continue
-        target = getattr(entity, name).property.mapper.class_
         related: list[Any] = []
         for record in records:
             value = getattr(record, name)
             related.extend(value if isinstance(value, list) else [] if value is None else [value])
-        if target is Address and ISSUES in below:
-            sink.update((a.id, a) for a in related)
+        target = getattr(entity, name).property.mapper.class_
         _addresses_wanting_issues(related, target, below, sink)
 
 
@@ -109,10 +109,9 @@ async def _complete(
     include: Include,
     now: datetime,
 ) -> Reading:
+    """What the rows need besides themselves: the address issues, in two statements at most."""
     reading = Reading(now=now)
     wanted: dict[uuid.UUID, Address] = {}
-    if entity is Address and ISSUES in include:
-        wanted.update((a.id, a) for a in records)
     _addresses_wanting_issues(records, entity, include, wanted)
     if wanted:
         reading.address_issues = await address_issues(session, list(wanted.values()))
@@ -242,7 +241,8 @@ def _search(text: str) -> ColumnElement[bool]:
 
 async def _paged(
     session: AsyncSession,
-    statement: SelectOfScalar[Any],
+    entity: type[SQLModel],
+    include: Include,
     conditions: list[ColumnElement[bool]],
     sort: list[Any],
     cursor_values: Any,
@@ -251,17 +251,25 @@ async def _paged(
     after: str | None,
     with_total: bool,
 ) -> tuple[list[Any], list[str], bool, int | None]:
+    """One page of `entity` after the cursor: rows, their cursors, whether more follow, and the
+    total when asked for."""
     size = page_size(first)
     keyed = list(conditions)
     if after is not None:
         key = decode_cursor(after, len(sort))
         keyed.append(tuple_(*sort) > tuple_(*_cursor_params(sort, key)))
-    rows = list((await session.exec(statement.where(*keyed).order_by(*sort).limit(size + 1))).all())
+    statement = (
+        select(entity)
+        .options(*_loader_options(entity, include))
+        .where(*keyed)
+        .order_by(*sort)
+        .limit(size + 1)
+    )
+    rows = list((await session.exec(statement)).all())
     has_next = len(rows) > size
     rows = rows[:size]
     total = None
     if with_total:
-        entity = statement.column_descriptions[0]["entity"]
         count = select(func.count()).select_from(entity).where(*conditions)
         total = (await session.exec(count)).one()
     return rows, [encode_cursor(*cursor_values(r)) for r in rows], has_next, total
@@ -296,10 +304,10 @@ async def children_page(
     with_total: bool = False,
 ) -> tuple[Page[Child], Reading]:
     """Children matching the filter, in A-number order, one page after the cursor."""
-    statement = select(Child).options(*_loader_options(Child, include))
     rows, cursors, has_next, total = await _paged(
         session,
-        statement,
+        Child,
+        include,
         _child_conditions(child_filter),
         [col(Child.a_number)],
         lambda c: (c.a_number,),
@@ -375,10 +383,10 @@ async def hearings_page(
     with_total: bool = False,
 ) -> tuple[Page[Hearing], Reading]:
     """Hearings matching the filter, soonest first."""
-    statement = select(Hearing).options(*_loader_options(Hearing, include))
     rows, cursors, has_next, total = await _paged(
         session,
-        statement,
+        Hearing,
+        include,
         _hearing_conditions(hearing_filter, now),
         [col(Hearing.scheduled_for), col(Hearing.id)],
         lambda h: (h.scheduled_for.isoformat(), str(h.id)),
@@ -406,10 +414,10 @@ async def alerts_page(
         conditions.append(col(Alert.kind).in_(alert_filter.kind))
     if alert_filter.status is not None:
         conditions.append(col(Alert.status).in_(alert_filter.status))
-    statement = select(Alert).options(*_loader_options(Alert, include))
     rows, cursors, has_next, total = await _paged(
         session,
-        statement,
+        Alert,
+        include,
         conditions,
         [col(Alert.raised_at), col(Alert.id)],
         lambda a: (a.raised_at.isoformat(), str(a.id)),
