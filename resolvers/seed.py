@@ -186,8 +186,15 @@ class DemoSeeder:
         outcome: HearingStatus | None,
         *,
         represented: bool,
+        hearing_days_ago: float | None = None,
     ) -> None:
-        """A notice served and filed, and a hearing with `outcome` (None: still ahead)."""
+        """A notice served and filed, and a hearing with `outcome` (None: none recorded yet),
+        held `hearing_days_ago` (by default: well after release, or 20 days ahead)."""
+
+        if hearing_days_ago is not None:
+            held_days_ago = hearing_days_ago
+        else:
+            held_days_ago = -20 if outcome is None else max(released_days_ago - 60, 2)
 
         async def write(unit: Unit) -> None:
             issued = self.ago(released_days_ago - 5).date()
@@ -203,7 +210,7 @@ class DemoSeeder:
                     court=court,
                 )
             )
-            when = self.ago(-20) if outcome is None else self.ago(max(released_days_ago - 60, 2))
+            when = self.ago(held_days_ago)
             unit.session.add(
                 Hearing(
                     child_id=child_id,
@@ -259,6 +266,10 @@ async def seed_demo(
         child, _sponsor = await s.released_child(90)
         await s.court_case(child, 90, None, represented=False)
         count += 1
+    # The hearing date passed three days ago and no outcome has been recorded: OVERDUE.
+    child, _sponsor = await s.released_child(150)
+    await s.court_case(child, 150, None, represented=True, hearing_days_ago=3)
+    count += 1
     # Released, never served a Notice to Appear.
     for _ in range(5):
         await s.released_child(120)
