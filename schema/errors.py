@@ -8,12 +8,14 @@ from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from resolvers.errors import DomainError
 from resolvers.unit import Unit, open_unit
 from schema.context import Info
 
 Result = TypeVar("Result")
+PayloadT = TypeVar("PayloadT")
 
 
 @strawberry.enum
@@ -39,10 +41,16 @@ class UserError:
 
 
 async def mutate(
-    info: Info, action: str, reason: str | None, work: Callable[[Unit], Awaitable[Result]]
-) -> Result | list[UserError]:
-    """Run `work` in one transaction as the caller; a domain error rolls everything back and
-    comes back as userErrors with field paths under "input"."""
+    info: Info,
+    action: str,
+    reason: str | None,
+    work: Callable[[Unit], Awaitable[Result]],
+    respond: Callable[[AsyncSession, Result], Awaitable[PayloadT]],
+    payload: Callable[..., PayloadT],
+) -> PayloadT:
+    """Run `work` in one transaction as the caller and `respond` with what it wrote, read in
+    the same transaction (so a concurrent change cannot show through). A domain error rolls
+    everything back and comes back as userErrors with field paths under "input"."""
     context = info.context
     try:
         async with open_unit(
@@ -53,9 +61,9 @@ async def mutate(
             reason=reason,
             clock=context.clock,
         ) as unit:
-            return await work(unit)
+            return await respond(unit.session, await work(unit))
     except DomainError as error:
-        return [UserError.from_error(error.at("input"))]
+        return payload(user_errors=[UserError.from_error(error.at("input"))])
 
 
 @contextmanager

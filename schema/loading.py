@@ -2,9 +2,11 @@
 relation for all the records at once."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types.nodes import Selection
 
 import models
@@ -14,13 +16,26 @@ from schema.lookahead import child_selections, include_for
 from schema.types.records import Child, as_node
 
 
+@asynccontextmanager
+async def _reading(info: Info, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+    """The session given (a mutation's own, to answer with what it wrote) or a new read one."""
+    if session is not None:
+        yield session
+        return
+    async with info.context.read_sessions() as fresh:
+        yield fresh
+
+
 async def load_children(
-    info: Info, ids: list[uuid.UUID], selections: Iterable[Selection]
+    info: Info,
+    ids: list[uuid.UUID],
+    selections: Iterable[Selection],
+    session: AsyncSession | None = None,
 ) -> list[Child]:
     include = include_for(selections, "Child")
-    async with info.context.read_sessions() as session:
+    async with _reading(info, session) as reader:
         rows, reading = await reads.records_by_ids(
-            session, models.Child, ids, include, info.context.clock()
+            reader, models.Child, ids, include, info.context.clock()
         )
     return [Child.from_row(r, include, reading) for r in rows]
 
@@ -31,11 +46,12 @@ async def load_node(
     type_name: str,
     record_id: uuid.UUID,
     selections: Iterable[Selection],
+    session: AsyncSession | None = None,
 ) -> Any | None:
     include = include_for(selections, type_name)
-    async with info.context.read_sessions() as session:
+    async with _reading(info, session) as reader:
         rows, reading = await reads.records_by_ids(
-            session, table, [record_id], include, info.context.clock()
+            reader, table, [record_id], include, info.context.clock()
         )
     return as_node(rows[0], include, reading) if rows else None
 

@@ -1,14 +1,18 @@
 """The Mutation root, composed from one small class per area. Each mutation decodes its
-input, calls one resolver inside one transaction, and reads back what the client selected."""
+input, calls one resolver inside one transaction, and answers with what the client selected
+of what it wrote, read in that same transaction."""
 
 import uuid
+from functools import partial
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models
 from resolvers import addresses, contact, custody, tokens
+from resolvers.unit import Actor as ActorRecord
 from schema.context import Info
-from schema.errors import UserError, mutate
+from schema.errors import mutate
 from schema.ids import decode
 from schema.loading import field_selections, load_children, load_node
 from schema.permissions import CanChangeCases, CanManageTokens
@@ -31,28 +35,47 @@ from schema.types.payloads import (
 from schema.types.records import Actor, Address, Child, ContactAttempt
 
 
-async def _child_payload(info: Info, result: models.Child | list[UserError]) -> ChildPayload:
-    if isinstance(result, list):
-        return ChildPayload(user_errors=result)
-    children = await load_children(info, [result.id], field_selections(info, "child"))
-    return ChildPayload(child=children[0])
-
-
-async def _payload_child(info: Info, child_id: uuid.UUID) -> Child | None:
-    children = await load_children(info, [child_id], field_selections(info, "child"))
+async def _selected_child(info: Info, session: AsyncSession, child_id: uuid.UUID) -> Child | None:
+    children = await load_children(info, [child_id], field_selections(info, "child"), session)
     return children[0] if children else None
 
 
-async def _address_payload(info: Info, result: models.Address | list[UserError]) -> AddressPayload:
-    if isinstance(result, list):
-        return AddressPayload(user_errors=result)
+async def _child_answer(info: Info, session: AsyncSession, child: models.Child) -> ChildPayload:
+    return ChildPayload(child=await _selected_child(info, session, child.id))
+
+
+async def _address_answer(info: Info, session: AsyncSession, row: models.Address) -> AddressPayload:
     address = await load_node(
-        info, models.Address, "Address", result.id, field_selections(info, "address")
+        info, models.Address, "Address", row.id, field_selections(info, "address"), session
     )
     return AddressPayload(
         address=address if isinstance(address, Address) else None,
-        child=await _payload_child(info, result.child_id),
+        child=await _selected_child(info, session, row.child_id),
     )
+
+
+async def _contact_attempt_answer(
+    info: Info, session: AsyncSession, row: models.ContactAttempt
+) -> ContactAttemptPayload:
+    attempt = await load_node(
+        info,
+        models.ContactAttempt,
+        "ContactAttempt",
+        row.id,
+        field_selections(info, "contactAttempt"),
+        session,
+    )
+    return ContactAttemptPayload(
+        contact_attempt=attempt if isinstance(attempt, ContactAttempt) else None,
+        child=await _selected_child(info, session, row.child_id),
+    )
+
+
+async def _token_answer(
+    _session: AsyncSession, made: tuple[str, ActorRecord]
+) -> CreateApiTokenPayload:
+    token, actor = made
+    return CreateApiTokenPayload(token=token, actor=Actor.from_actor(actor))
 
 
 @strawberry.type
@@ -62,7 +85,7 @@ class CustodyMutations:
         description="A new case: the child apprehended, in DHS custody, at version 1.",
     )
     async def intake_child(self, info: Info, input: IntakeChildInput) -> ChildPayload:
-        result = await mutate(
+        return await mutate(
             info,
             "intakeChild",
             input.reason,
@@ -76,12 +99,13 @@ class CustodyMutations:
                 apprehended_at=input.apprehended_at,
                 facility=input.facility,
             ),
+            partial(_child_answer, info),
+            ChildPayload,
         )
-        return await _child_payload(info, result)
 
     @strawberry.mutation(permission_classes=[CanChangeCases])
     async def transfer_to_hhs(self, info: Info, input: TransferToHhsInput) -> ChildPayload:
-        result = await mutate(
+        return await mutate(
             info,
             "transferToHhs",
             input.reason,
@@ -92,15 +116,16 @@ class CustodyMutations:
                 facility=input.facility,
                 expected_version=input.expected_version,
             ),
+            partial(_child_answer, info),
+            ChildPayload,
         )
-        return await _child_payload(info, result)
 
     @strawberry.mutation(
         permission_classes=[CanChangeCases],
         description="Release to a sponsor (sponsorId, or a new sponsor); the address becomes current.",
     )
     async def release_to_sponsor(self, info: Info, input: ReleaseToSponsorInput) -> ChildPayload:
-        result = await mutate(
+        return await mutate(
             info,
             "releaseToSponsor",
             input.reason,
@@ -115,14 +140,15 @@ class CustodyMutations:
                 sponsor=input.sponsor.to_fields() if input.sponsor is not None else None,
                 expected_version=input.expected_version,
             ),
+            partial(_child_answer, info),
+            ChildPayload,
         )
-        return await _child_payload(info, result)
 
     @strawberry.mutation(permission_classes=[CanChangeCases])
     async def record_custody_event(
         self, info: Info, input: RecordCustodyEventInput
     ) -> ChildPayload:
-        result = await mutate(
+        return await mutate(
             info,
             "recordCustodyEvent",
             input.reason,
@@ -134,8 +160,9 @@ class CustodyMutations:
                 facility=input.facility,
                 expected_version=input.expected_version,
             ),
+            partial(_child_answer, info),
+            ChildPayload,
         )
-        return await _child_payload(info, result)
 
 
 @strawberry.type
@@ -145,7 +172,7 @@ class AddressMutations:
         description="A new residence; the current one ends the day before effectiveFrom.",
     )
     async def record_address(self, info: Info, input: RecordAddressInput) -> AddressPayload:
-        result = await mutate(
+        return await mutate(
             info,
             "recordAddress",
             input.reason,
@@ -157,12 +184,13 @@ class AddressMutations:
                 source=input.source,
                 expected_version=input.expected_version,
             ),
+            partial(_address_answer, info),
+            AddressPayload,
         )
-        return await _address_payload(info, result)
 
     @strawberry.mutation(permission_classes=[CanChangeCases])
     async def verify_address(self, info: Info, input: VerifyAddressInput) -> AddressPayload:
-        result = await mutate(
+        return await mutate(
             info,
             "verifyAddress",
             input.reason,
@@ -173,8 +201,9 @@ class AddressMutations:
                 verification=input.verification,
                 undeliverable=input.undeliverable,
             ),
+            partial(_address_answer, info),
+            AddressPayload,
         )
-        return await _address_payload(info, result)
 
     @strawberry.mutation(
         permission_classes=[CanChangeCases],
@@ -184,7 +213,7 @@ class AddressMutations:
     async def record_contact_attempt(
         self, info: Info, input: RecordContactAttemptInput
     ) -> ContactAttemptPayload:
-        result = await mutate(
+        return await mutate(
             info,
             "recordContactAttempt",
             input.reason,
@@ -196,19 +225,8 @@ class AddressMutations:
                 outcome=input.outcome,
                 notes=input.notes,
             ),
-        )
-        if isinstance(result, list):
-            return ContactAttemptPayload(user_errors=result)
-        attempt = await load_node(
-            info,
-            models.ContactAttempt,
-            "ContactAttempt",
-            result.id,
-            field_selections(info, "contactAttempt"),
-        )
-        return ContactAttemptPayload(
-            contact_attempt=attempt if isinstance(attempt, ContactAttempt) else None,
-            child=await _payload_child(info, result.child_id),
+            partial(_contact_attempt_answer, info),
+            ContactAttemptPayload,
         )
 
 
@@ -218,16 +236,14 @@ class AccessMutations:
     async def create_api_token(
         self, info: Info, input: CreateApiTokenInput
     ) -> CreateApiTokenPayload:
-        result = await mutate(
+        return await mutate(
             info,
             "createApiToken",
             None,
             lambda unit: tokens.create_api_token(unit, name=input.name, role=input.role),
+            _token_answer,
+            CreateApiTokenPayload,
         )
-        if isinstance(result, list):
-            return CreateApiTokenPayload(user_errors=result)
-        token, actor = result
-        return CreateApiTokenPayload(token=token, actor=Actor.from_actor(actor))
 
 
 @strawberry.type
