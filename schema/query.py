@@ -3,14 +3,13 @@ and calls resolvers."""
 
 import strawberry
 
-import models
 from models.enums import Role
 from resolvers import reads
 from resolvers.errors import InvalidInput
 from schema.context import Info
 from schema.errors import as_graphql_errors
 from schema.ids import decode_any
-from schema.loading import field_selections, load_node
+from schema.loading import field_selections, load_children, load_node
 from schema.lookahead import include_for, selects
 from schema.permissions import CanReadCases, CanReadHearings
 from schema.types.connections import Connection
@@ -50,21 +49,21 @@ class CaseQueries:
         self, info: Info, id: strawberry.ID | None = None, a_number: str | None = None
     ) -> Child | None:
         selections = field_selections(info)
-        include = include_for(selections, "Child")
         with as_graphql_errors():
             if (id is None) == (a_number is None):
                 raise InvalidInput("Give either id or aNumber.", ["id"])
-            async with info.context.read_sessions() as session:
-                if a_number is not None:
+            if a_number is not None:
+                include = include_for(selections, "Child")
+                async with info.context.read_sessions() as session:
                     row, reading = await reads.child_by_a_number(
                         session, a_number, include, info.context.clock()
                     )
-                    return Child.from_row(row, include, reading) if row is not None else None
-            decoded = decode_any(id or "")
-            if decoded is None or decoded[0] != "Child":
-                return None
-            node = await load_node(info, models.Child, "Child", decoded[1], selections)
-            return node if isinstance(node, Child) else None
+                return Child.from_row(row, include, reading) if row is not None else None
+        decoded = decode_any(id or "")
+        if decoded is None or decoded[0] != "Child":
+            return None
+        children = await load_children(info, [decoded[1]], selections)
+        return children[0] if children else None
 
     @strawberry.field(permission_classes=[CanReadCases])
     async def children(
