@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+import audit.tables  # noqa: F401  (registers the history's tables on the metadata)
 import models  # noqa: F401  (registers every table on the metadata)
 from models.db import create_engine
 

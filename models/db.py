@@ -50,8 +50,9 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def session_factory(
-    engine: AsyncEngine, *, writer: bool = False
+    engine: AsyncEngine, *, writer: bool = False, info: dict[str, Any] | None = None
 ) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep their objects usable after commit; writers take the write lock."""
+    """Sessions that keep their objects usable after commit; writers take the write lock.
+    `info` starts each session's `info` (e.g. the history's checkpoint signer)."""
     bind = engine.execution_options(**{WRITE_OPTION: True}) if writer else engine
-    return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False)
+    return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False, info=info)

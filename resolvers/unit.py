@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import audit  # noqa: F401  (every write through a unit is captured in the history)
 from models.base import utc_now
 from models.enums import Role
 

@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
+from models.db import session_factory
 from models.enums import Role
+from resolvers.unit import Actor, open_unit
 from tests.conftest import Api, Clock
 
 _a_numbers = itertools.count(200_000_001)
@@ -160,3 +162,14 @@ async def stored_rows(engine: AsyncEngine) -> dict[str, list[str]]:
             table.name: sorted(repr(tuple(row)) for row in await connection.execute(table.select()))
             for table in SQLModel.metadata.sorted_tables
         }
+
+
+TEST_WRITER = Actor(name="test-setup", role=Role.OFFICER)
+
+
+async def insert_rows(engine: AsyncEngine, *rows: Any) -> None:
+    """Write rows straight to the tables in one transaction, as a test's setup (recorded in the
+    history like any write)."""
+    sessions = session_factory(engine, writer=True)
+    async with open_unit(sessions, TEST_WRITER, "test setup") as unit:
+        unit.session.add_all(rows)

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models
-from models.db import session_factory
 from models.enums import (
     AlertKind,
     AlertStatus,
@@ -30,6 +29,7 @@ from tests.factories import (
     RECORD_ADDRESS,
     home_address,
     in_hhs_child,
+    insert_rows,
     intake_child,
     iso,
     ok,
@@ -138,8 +138,7 @@ def record_id(global_id: str) -> uuid.UUID:
 
 async def insert(engine: AsyncEngine, *rows: Any) -> None:
     """Write rows straight to the tables, in one transaction."""
-    async with session_factory(engine, writer=True)() as session, session.begin():
-        session.add_all(rows)
+    await insert_rows(engine, *rows)
 
 
 def child_row(

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models
-from models.db import session_factory
 from models.enums import (
     AddressSource,
     CustodyEventKind,
@@ -23,6 +22,7 @@ from models.enums import (
 from resolvers.addresses import NormalAddress
 from resolvers.validation import name_key
 from tests.conftest import Api, Clock, StatementCounter
+from tests.factories import insert_rows
 
 # The whole request, authentication included: one statement per relation and a few more.
 MAX_STATEMENTS = 15
@@ -184,8 +184,7 @@ async def released_children_with_every_relation(
                 ),
             ]
         )
-    async with session_factory(engine, writer=True)() as session, session.begin():
-        session.add_all(rows)
+    await insert_rows(engine, *rows)
 
 
 @pytest.fixture

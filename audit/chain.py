@@ -1,0 +1,141 @@
+"""Appending to the chain: under the head lock, in commit order, with no gaps."""
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, func, insert, select, text, tuple_
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from audit.canonical import chain_hash, event_document
+from audit.capture import PENDING_KEY, PendingChange
+from audit.checkpoints import Signer, key_id
+from audit.tables import GENESIS_HASH, AuditCheckpoint, AuditEvent
+
+# PostgreSQL advisory lock key of the chain head (any constant unique to this purpose).
+HEAD_LOCK_KEY = 0x63_61_73_65_74_72_61  # "casetra"
+SIGNER_KEY = "audit_signer"
+_BATCH = 1000
+
+events_table = AuditEvent.__table__  # type: ignore[attr-defined]
+checkpoints_table = AuditCheckpoint.__table__  # type: ignore[attr-defined]
+
+
+def lock_head(connection: Connection) -> tuple[int, str]:
+    """Take the chain head for this transaction; returns (last sequence, last hash).
+
+    PostgreSQL: a transaction-scoped advisory lock, so concurrent writers in any number of
+    processes append one after another. SQLite: a writer already holds the database's write
+    lock (BEGIN IMMEDIATE), and SQLite refuses to let a stale reader write.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(HEAD_LOCK_KEY)))
+    row = connection.execute(
+        select(events_table.c.sequence, events_table.c.hash)
+        .order_by(events_table.c.sequence.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else (0, GENESIS_HASH)
+
+
+def database_now(connection: Connection) -> datetime:
+    """The database's clock, read after the lock so that times follow the sequence."""
+    value: datetime
+    if connection.dialect.name == "postgresql":
+        value = connection.execute(select(func.clock_timestamp())).scalar_one()
+    else:
+        raw = connection.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+        value = datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _entity_versions(
+    connection: Connection, keys: list[tuple[str, uuid.UUID]]
+) -> dict[tuple[str, uuid.UUID], int]:
+    versions: dict[tuple[str, uuid.UUID], int] = {}
+    column = events_table.c
+    for start in range(0, len(keys), _BATCH):
+        chunk = keys[start : start + _BATCH]
+        rows = connection.execute(
+            select(column.entity_type, column.entity_id, func.max(column.entity_version))
+            .where(tuple_(column.entity_type, column.entity_id).in_(chunk))
+            .group_by(column.entity_type, column.entity_id)
+        )
+        versions.update({(t, i): v for t, i, v in rows})
+    return versions
+
+
+def append(connection: Connection, changes: Iterable[PendingChange], signer: Signer | None) -> int:
+    """Write the changes as chained events; returns how many were written."""
+    changes = [c for c in changes if c.operation != "gone"]
+    if not changes:
+        return 0
+    sequence, previous = lock_head(connection)
+    first_sequence = sequence + 1
+    recorded_at = database_now(connection)
+    versions = _entity_versions(connection, [(c.entity_type, c.entity_id) for c in changes])
+    rows: list[dict[str, Any]] = []
+    hashes: dict[int, str] = {}
+    for change in changes:
+        sequence += 1
+        key = (change.entity_type, change.entity_id)
+        versions[key] = versions.get(key, 0) + 1
+        fields = {
+            "sequence": sequence,
+            "event_id": uuid.uuid4(),
+            "recorded_at": recorded_at,
+            "actor_name": change.context["actor_name"],
+            "actor_role": change.context["actor_role"],
+            "action": change.context["action"],
+            "entity_type": change.entity_type,
+            "entity_id": change.entity_id,
+            "entity_version": versions[key],
+            "child_id": change.child_id,
+            "changes": change.changes(),
+            "reason": change.context["reason"],
+            "request_id": change.context["request_id"],
+            "previous_hash": previous,
+        }
+        previous = chain_hash(previous, event_document(**fields))
+        hashes[sequence] = previous
+        rows.append({**fields, "hash": previous})
+    for start in range(0, len(rows), _BATCH):
+        connection.execute(insert(events_table), rows[start : start + _BATCH])
+    if signer is not None:
+        _checkpoint(connection, signer, first_sequence, sequence, hashes, recorded_at)
+    return len(rows)
+
+
+def _checkpoint(
+    connection: Connection,
+    signer: Signer,
+    first: int,
+    last: int,
+    hashes: dict[int, str],
+    signed_at: datetime,
+) -> None:
+    """Sign every multiple of `signer.every` that this append reached."""
+    size = ((first + signer.every - 1) // signer.every) * signer.every
+    identity = key_id(signer.public_key)
+    while size <= last:
+        connection.execute(
+            insert(checkpoints_table),
+            {
+                "size": size,
+                "head_hash": hashes[size],
+                "signed_at": signed_at,
+                "key_id": identity,
+                "signature": signer.sign(size, hashes[size]),
+            },
+        )
+        size += signer.every
+
+
+@event.listens_for(Session, "before_commit")
+def _write_events(session: Session) -> None:
+    session.flush()  # before_commit comes before commit's own final flush: note it first
+    pending: dict[Any, PendingChange] | None = session.info.pop(PENDING_KEY, None)
+    if pending:
+        append(session.connection(), pending.values(), session.info.get(SIGNER_KEY))
