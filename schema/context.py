@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info as StrawberryInfo
 
@@ -16,6 +17,9 @@ class Context:
     write_sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     request_id: str
+    engine: AsyncEngine
+    # The key checkpoints must be signed with; None where none is configured.
+    audit_public_key: Ed25519PublicKey | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 

@@ -16,6 +16,7 @@ from schema.errors import mutate
 from schema.ids import decode
 from schema.loading import field_selections, load_children, load_node
 from schema.permissions import CanChangeCases, CanManageTokens
+from schema.types.base import Actor
 from schema.types.inputs import (
     CreateApiTokenInput,
     IntakeChildInput,
@@ -32,7 +33,7 @@ from schema.types.payloads import (
     ContactAttemptPayload,
     CreateApiTokenPayload,
 )
-from schema.types.records import Actor, Address, Child, ContactAttempt
+from schema.types.records import Address, Child, ContactAttempt
 
 
 async def _selected_child(info: Info, session: AsyncSession, child_id: uuid.UUID) -> Child | None:

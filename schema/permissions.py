@@ -43,3 +43,17 @@ class CanChangeCases(RolePermission):
 class CanManageTokens(RolePermission):
     allowed = frozenset({Role.ADMIN})
     message = "Only an ADMIN may create API tokens."
+
+
+class CanReadHistory(RolePermission):
+    """A child's history and as-of view: the case workers and oversight."""
+
+    allowed = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.OVERSIGHT})
+    message = "Your role may not read the history of case records."
+
+
+class CanAudit(RolePermission):
+    """The whole log and its verification: oversight."""
+
+    allowed = frozenset({Role.OVERSIGHT})
+    message = "Only OVERSIGHT may read the audit log and its verification."

@@ -1,20 +1,26 @@
 """The Query root, composed from one small class per area; each field only declares itself
 and calls resolvers."""
 
+from datetime import datetime
+from typing import cast
+
 import strawberry
+from strawberry.scalars import JSON
 
 from models.enums import Role
-from resolvers import reads
+from resolvers import history, reads
 from resolvers.errors import InvalidInput
 from schema.context import Info
 from schema.errors import as_graphql_errors
 from schema.ids import decode_any
 from schema.loading import field_selections, load_children, load_node
 from schema.lookahead import include_for, selects
-from schema.permissions import CanReadCases, CanReadHearings
+from schema.permissions import CanAudit, CanReadCases, CanReadHearings, CanReadHistory
+from schema.types.base import Actor, Node
 from schema.types.connections import Connection
-from schema.types.inputs import AlertFilter, ChildFilter, HearingFilter
-from schema.types.records import NODE_TABLES, Actor, Alert, Child, Hearing, Node
+from schema.types.history import AuditEvent, AuditVerification, ChildSnapshot, event_connection
+from schema.types.inputs import AlertFilter, AuditFilter, ChildFilter, HearingFilter
+from schema.types.records import NODE_TABLES, Alert, Child, Hearing
 
 
 @strawberry.type
@@ -32,10 +38,17 @@ class CaseQueries:
     )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         decoded = decode_any(id)
-        if decoded is None or decoded[0] not in NODE_TABLES:
+        if decoded is None or decoded[0] not in (*NODE_TABLES, "AuditEvent"):
             return None
         type_name, record_id = decoded
-        if info.context.actor.role == Role.INTEGRATION and type_name != "Hearing":
+        role = info.context.actor.role
+        if type_name == "AuditEvent":
+            if role not in CanAudit.allowed:
+                raise CanAudit.forbidden()
+            async with info.context.read_sessions() as session:
+                row = await history.event(session, record_id)
+            return AuditEvent.from_row(row) if row is not None else None
+        if role == Role.INTEGRATION and type_name != "Hearing":
             raise CanReadCases.forbidden()
         return await load_node(
             info, NODE_TABLES[type_name], type_name, record_id, field_selections(info)
@@ -142,5 +155,46 @@ class AlertQueries:
 
 
 @strawberry.type
-class Query(AccessQueries, CaseQueries, HearingQueries, AlertQueries):
+class HistoryQueries:
+    @strawberry.field(
+        permission_classes=[CanAudit], description="Every recorded change, oldest first."
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        filter: AuditFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEvent]:
+        with as_graphql_errors():
+            audit_filter = (filter or AuditFilter()).to_filter()
+        return await event_connection(info, audit_filter, first=first, after=after)
+
+    @strawberry.field(
+        permission_classes=[CanAudit],
+        description="Recompute the chain, check checkpoints and replay every record.",
+    )
+    async def audit_verification(self, info: Info) -> AuditVerification:
+        report = await history.verification(info.context.engine, info.context.audit_public_key)
+        return AuditVerification.from_report(report)
+
+    @strawberry.field(
+        permission_classes=[CanReadHistory],
+        description="The child and its records rebuilt from the history as recorded at `at`; "
+        "null before the child was recorded.",
+    )
+    async def child_as_of(
+        self, info: Info, id: strawberry.ID, at: datetime
+    ) -> ChildSnapshot | None:
+        decoded = decode_any(id)
+        if decoded is None or decoded[0] != "Child":
+            return None
+        with as_graphql_errors():
+            async with info.context.read_sessions() as session:
+                snapshot = await history.child_as_of(session, decoded[1], at)
+        return ChildSnapshot(at=at, child=cast(JSON, snapshot)) if snapshot is not None else None
+
+
+@strawberry.type
+class Query(AccessQueries, CaseQueries, HearingQueries, AlertQueries, HistoryQueries):
     pass

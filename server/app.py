@@ -34,10 +34,17 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 class CasetrailGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app, with the caller and database in the context of each request."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock, **kwargs: Any) -> None:
+    def __init__(
+        self, engine: AsyncEngine, settings: Settings, clock: Clock, **kwargs: Any
+    ) -> None:
         super().__init__(schema, **kwargs)
+        signer = settings.audit_signer()
+        self.engine = engine
         self.read_sessions = session_factory(engine)
-        self.write_sessions = session_factory(engine, writer=True)
+        self.write_sessions = session_factory(
+            engine, writer=True, info=settings.write_session_info()
+        )
+        self.audit_public_key = signer.public_key if signer is not None else None
         self.clock = clock
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -48,6 +55,8 @@ class CasetrailGraphQL(GraphQL[Context, None]):
             write_sessions=self.write_sessions,
             clock=self.clock,
             request_id=state["request_id"],
+            engine=self.engine,
+            audit_public_key=self.audit_public_key,
         )
 
 
@@ -153,6 +162,7 @@ def create_app(
 
     graphql = CasetrailGraphQL(
         database,
+        settings,
         clock,
         graphql_ide=None,
         allow_queries_via_get=True,

@@ -1,10 +1,13 @@
 """Settings from CASETRAIL_* environment variables and a .env file."""
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from audit.chain import SIGNER_KEY
+from audit.checkpoints import DEFAULT_EVERY, Signer, load_private_key
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./casetrail.db"
 
@@ -28,6 +31,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     env: Literal["development", "production"] = "development"
     audit_signing_key_file: Path | None = None
+    # A signed checkpoint of the history every this many events.
+    audit_checkpoint_every: int = Field(default=DEFAULT_EVERY, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -37,3 +42,13 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    def audit_signer(self) -> Signer | None:
+        """The checkpoint signer of the configured key, or None when no key is configured."""
+        if self.audit_signing_key_file is None:
+            return None
+        return Signer(load_private_key(self.audit_signing_key_file), self.audit_checkpoint_every)
+
+    def write_session_info(self) -> dict[str, Any]:
+        """What every writing session starts with: the history's checkpoint signer."""
+        return {SIGNER_KEY: self.audit_signer()}

@@ -19,9 +19,11 @@ from models.enums import (
     SponsorRelationship,
     VerificationStatus,
 )
-from resolvers import reads
+from resolvers import history, reads
 from resolvers.addresses import AddressFields
 from resolvers.custody import SponsorFields
+from resolvers.errors import NotFound
+from schema.ids import decode_any
 
 
 @strawberry.input
@@ -186,3 +188,31 @@ class RecordContactAttemptInput:
 class CreateApiTokenInput:
     name: str
     role: Role
+
+
+@strawberry.input
+class AuditFilter:
+    entity_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global ID of a record: its events only."
+    )
+    entity_type: str | None = strawberry.field(default=None, description="e.g. Child, Address.")
+    actor_name: str | None = None
+    action: str | None = strawberry.field(default=None, description="e.g. releaseToSponsor.")
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
+
+    def to_filter(self) -> history.AuditFilter:
+        entity_type, entity_id = self.entity_type, None
+        if self.entity_id is not None:
+            decoded = decode_any(self.entity_id)
+            if decoded is None:
+                raise NotFound("No record has this ID.", ["filter", "entityId"])
+            entity_type, entity_id = decoded
+        return history.AuditFilter(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            actor_name=self.actor_name,
+            action=self.action,
+            recorded_from=self.from_,
+            recorded_to=self.to,
+        )

@@ -3,7 +3,8 @@
 import strawberry
 
 from schema.errors import UserError
-from schema.types.records import Actor, Address, Child, ContactAttempt
+from schema.types.base import Actor
+from schema.types.records import Address, Child, ContactAttempt
 
 
 @strawberry.type

@@ -1,6 +1,7 @@
 """The case-record types of the API, each built `from_row` of its table with the relations the
 query selected already loaded: every field is a plain attribute (no per-field resolver work)."""
 
+import uuid
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -21,34 +22,22 @@ from models.enums import (
     HearingType,
     LocationStatus,
     NoticeStatus,
-    Role,
     ServiceMethod,
     SponsorRelationship,
     VerificationStatus,
 )
 from resolvers import reads
+from resolvers.history import AuditFilter
 from resolvers.reads import Include, Reading
-from resolvers.unit import Actor as ActorRecord
+from schema.context import Info
 from schema.ids import encode
-from schema.permissions import CanReadCases
+from schema.permissions import CanReadCases, CanReadHistory
+from schema.types.base import Node
+from schema.types.connections import Connection
+from schema.types.history import AuditEvent, event_connection
 
 # Stands in for a required relation the query did not select: it is never read.
 _NOT_SELECTED: Any = None
-
-
-@strawberry.interface(description="An object with a global ID; `node(id:)` fetches any of them.")
-class Node:
-    id: strawberry.ID
-
-
-@strawberry.type
-class Actor:
-    name: str
-    role: Role
-
-    @classmethod
-    def from_actor(cls, actor: ActorRecord) -> "Actor":
-        return cls(name=actor.name, role=actor.role)
 
 
 @strawberry.type
@@ -257,10 +246,22 @@ class Child(Node):
     representation: Representation | None
     contact_attempts: list[ContactAttempt]
     all_alerts: strawberry.Private[list[Alert]]
+    record_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
     def alerts(self, status: AlertStatus | None = None) -> list[Alert]:
         return [a for a in self.all_alerts if status is None or a.status == status]
+
+    @strawberry.field(
+        permission_classes=[CanReadHistory],
+        description="Every recorded change of the child and its records, oldest first.",
+    )
+    async def history(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[AuditEvent]:
+        return await event_connection(
+            info, AuditFilter(child_id=self.record_id), first=first, after=after
+        )
 
     @classmethod
     def from_row(cls, row: models.Child, include: Include, reading: Reading) -> "Child":
@@ -302,6 +303,7 @@ class Child(Node):
             else None,
             contact_attempts=many("contact_attempts", ContactAttempt.from_row),
             all_alerts=many("alerts", Alert.from_row),
+            record_id=row.id,
         )
 
 

@@ -131,6 +131,22 @@ async def call_alerts(api: Api, clock: Clock) -> Call:
     return Call(ALERTS)
 
 
+async def call_audit_log(api: Api, clock: Clock) -> Call:
+    return Call("{ auditLog(first: 5) { totalCount edges { node { sequence action } } } }")
+
+
+async def call_audit_verification(api: Api, clock: Clock) -> Call:
+    return Call("{ auditVerification { valid eventCount } }")
+
+
+async def call_child_as_of(api: Api, clock: Clock) -> Call:
+    child = await intake_child(api, clock)
+    return Call(
+        "query($id: ID!, $at: DateTime!) { childAsOf(id: $id, at: $at) { at child } }",
+        {"id": child["id"], "at": "2100-01-01T00:00:00Z"},
+    )
+
+
 async def call_intake(api: Api, clock: Clock) -> Call:
     return Call(
         INTAKE,
@@ -218,6 +234,9 @@ QUERIES: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "children": (call_children, CASE_READERS),
     "hearings": (call_hearings, EVERYONE),
     "alerts": (call_alerts, CASE_READERS),
+    "auditLog": (call_audit_log, frozenset({Role.OVERSIGHT})),
+    "auditVerification": (call_audit_verification, frozenset({Role.OVERSIGHT})),
+    "childAsOf": (call_child_as_of, frozenset({Role.OFFICER, Role.SUPERVISOR, Role.OVERSIGHT})),
 }
 MUTATIONS: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "intakeChild": (call_intake, CASE_WRITERS),
