@@ -1,14 +1,19 @@
 """The `casetrail` command line."""
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
+from audit.checkpoints import generate_key, load_public_key, public_pem
+from audit.export import export
+from audit.verify import Verification, read_checkpoints, verify_database, verify_file
 from models.base import utc_now
 from models.db import create_engine, session_factory
 from models.enums import Role
@@ -20,8 +25,10 @@ from server.settings import Settings, async_database_url
 app = typer.Typer(help="casetrail: case records of unaccompanied children after release.")
 db_app = typer.Typer(help="The database schema.")
 token_app = typer.Typer(help="API tokens.")
+audit_app = typer.Typer(help="The tamper-evident history: verify, export, signing keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
 
 console = Console(stderr=True)
 CLI_ACTOR = Actor(name="casetrail-cli", role=Role.ADMIN)
@@ -50,12 +57,11 @@ async def _behind(engine: AsyncEngine) -> str | None:
     )
 
 
-async def _create_token(url: str, name: str, role: Role) -> str:
-    engine = create_engine(url)
+async def _create_token(settings: Settings, name: str, role: Role) -> str:
+    engine = create_engine(settings.database_url)
     try:
-        async with open_unit(
-            session_factory(engine, writer=True), CLI_ACTOR, "token create"
-        ) as unit:
+        sessions = session_factory(engine, writer=True, info=settings.write_session_info())
+        async with open_unit(sessions, CLI_ACTOR, "token create") as unit:
             token, _actor = await create_api_token(unit, name=name, role=role)
         return token
     finally:
@@ -83,7 +89,7 @@ def token_create(
 
     settings = Settings()
     try:
-        token = asyncio.run(_create_token(settings.database_url, name, role))
+        token = asyncio.run(_create_token(settings, name, role))
     except DomainError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None
@@ -91,16 +97,19 @@ def token_create(
     print(token)
 
 
-async def _prepare_demo(url: str) -> list[tuple[Role, str]]:
-    engine = create_engine(url)
+async def _prepare_demo(settings: Settings) -> list[tuple[Role, str]]:
+    engine = create_engine(settings.database_url)
     try:
         await migrations.upgrade(engine)
+        sessions = session_factory(engine, writer=True, info=settings.write_session_info())
         with console.status("Writing synthetic demonstration records…"):
-            count = await seed_demo(session_factory(engine, writer=True), utc_now)
+            count = await seed_demo(sessions, utc_now)
         console.print(f"Seeded {count} synthetic children.")
     finally:
         await engine.dispose()
-    return [(role, await _create_token(url, f"demo-{role.value.lower()}", role)) for role in Role]
+    return [
+        (role, await _create_token(settings, f"demo-{role.value.lower()}", role)) for role in Role
+    ]
 
 
 @app.command()
@@ -121,7 +130,7 @@ def serve(
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DEMO_FILE}{suffix}").unlink(missing_ok=True)
         settings = Settings(database_url=async_database_url(f"sqlite:///./{DEMO_FILE}"))
-        tokens = asyncio.run(_prepare_demo(settings.database_url))
+        tokens = asyncio.run(_prepare_demo(settings))
         console.print("\n[bold]Demo tokens[/bold] (send as `Authorization: Bearer <token>`):")
         for role, token in tokens:
             console.print(f"  {role.value:<12} {token}", soft_wrap=True)
@@ -143,6 +152,101 @@ async def _check_database(url: str) -> str | None:
         return await _behind(engine)
     finally:
         await engine.dispose()
+
+
+@audit_app.command("keygen")
+def audit_keygen(
+    file: Annotated[Path, typer.Argument(help="Where to write the private key (PEM).")],
+) -> None:
+    """Create an Ed25519 key for signing history checkpoints; prints its public key."""
+    try:
+        public_key = generate_key(file)
+    except FileExistsError:
+        console.print(f"[red]{file} exists; it is not overwritten.[/red]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"Private key written to {file} (owner-only). Set CASETRAIL_AUDIT_SIGNING_KEY_FILE to it."
+    )
+    print(public_pem(public_key), end="")
+
+
+@audit_app.command("export")
+def audit_export(
+    file: Annotated[Path, typer.Argument(help="Where to write the JSON Lines export.")],
+) -> None:
+    """Write every event and checkpoint as JSON Lines, for checking offline."""
+    settings = Settings()
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            return await export(engine, file)
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(run())
+    console.print(f"Exported {count} events to {file}.")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    file: Annotated[
+        Path | None, typer.Option(help="Check this export offline instead of the database.")
+    ] = None,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            help="Checkpoints kept outside the database (an earlier export) to hold it to."
+        ),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(help="The key checkpoints must be signed with (default: the configured one)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Recompute the chain, check checkpoints and replay every record. Exit 0 valid, 1 invalid."""
+    settings = Settings()
+    key = _trusted_key(settings, public_key)
+    kept = read_checkpoints(checkpoints) if checkpoints is not None else []
+    if file is not None:
+        report = verify_file(file, key, kept)
+    else:
+
+        async def run() -> Verification:
+            engine = create_engine(settings.database_url)
+            try:
+                return await verify_database(engine, key, kept)
+            finally:
+                await engine.dispose()
+
+        report = asyncio.run(run())
+    _print_report(report, as_json)
+    raise typer.Exit(0 if report.valid else 1)
+
+
+def _trusted_key(settings: Settings, path: Path | None) -> Ed25519PublicKey | None:
+    if path is not None:
+        return load_public_key(path)
+    signer = settings.audit_signer()
+    return signer.public_key if signer is not None else None
+
+
+def _print_report(report: Verification, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+        return
+    verdict = "[green]valid[/green]" if report.valid else "[red]INVALID[/red]"
+    console.print(
+        f"History {verdict}: {report.event_count} events, head {report.head_hash}, "
+        f"{report.checkpoints_checked} checkpoints checked."
+    )
+    if report.first_invalid_sequence is not None:
+        console.print(f"First invalid sequence: {report.first_invalid_sequence}")
+    for problem in report.problems:
+        console.print(f"  - {problem}")
+    for kind, key in report.drifted:
+        console.print(f"  - {kind} {key} differs from its history (changed behind the API)")
 
 
 if __name__ == "__main__":
