@@ -59,3 +59,22 @@ class AuditCheckpoint(SQLModel, table=True):
     signed_at: datetime = Field(sa_type=UTCDateTime)
     key_id: str = Field(max_length=64)
     signature: str = Field(max_length=128)
+
+
+class AccessLogEntry(SQLModel, table=True):
+    """One read of one child's record: who, when, in which request. Append-only."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (sa.Index("ix_access_log_child", "child_id", "id"),)
+
+    id: int | None = Field(
+        default=None,
+        sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+    )
+    child_id: uuid.UUID
+    read_at: datetime = Field(sa_type=UTCDateTime)
+    actor_name: str = Field(max_length=100)
+    actor_role: str = Field(max_length=20)
+    request_id: str | None = Field(default=None, max_length=64)
+    operation: str | None = Field(default=None, max_length=200)

@@ -6,19 +6,27 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from audit import history, verify
+from audit import access, history, verify
 from audit.history import AuditFilter, EventPage
-from audit.tables import AuditEvent
+from audit.tables import AccessLogEntry, AuditEvent
 from audit.tables import AuditEvent as AuditEventRow
 from audit.verify import Verification
 from resolvers.errors import InvalidInput
 from resolvers.pagination import decode_cursor, encode_cursor, page_size
+from resolvers.unit import Actor
 from resolvers.validation import aware
 
-__all__ = ["AuditEventRow", "AuditFilter", "EventPage", "Verification", "event_cursor"]
+__all__ = [
+    "AccessLogEntry",
+    "AuditEventRow",
+    "AuditFilter",
+    "EventPage",
+    "Verification",
+    "event_cursor",
+]
 
 
 def event_cursor(event: AuditEvent) -> str:
@@ -72,3 +80,32 @@ async def verification(
 ) -> verify.Verification:
     """Recompute the chain, check the checkpoints and replay every record."""
     return await verify.verify_database(engine, public_key)
+
+
+async def record_reads(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    actor: Actor,
+    request_id: str,
+    operation: str | None,
+    child_ids: set[uuid.UUID],
+    now: datetime,
+) -> None:
+    """Append to the access log that this request read these children's records."""
+    async with sessions() as session, session.begin():
+        await access.record_reads(
+            session,
+            child_ids=child_ids,
+            read_at=now,
+            actor_name=actor.name,
+            actor_role=str(actor.role),
+            request_id=request_id,
+            operation=operation,
+        )
+
+
+async def reads_of(
+    session: AsyncSession, child_id: uuid.UUID, *, first: int | None
+) -> list[AccessLogEntry]:
+    """The latest reads of a child's record, newest first."""
+    return await access.reads_of(session, child_id, limit=page_size(first))

@@ -2,7 +2,7 @@
 is loaded for the whole page in one statement (selectinload), and nothing loads lazily."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -40,10 +40,12 @@ Record = TypeVar("Record", bound=SQLModel)
 
 @dataclass
 class Reading:
-    """What a read computed besides the rows: the clock it read at and the address issues."""
+    """What a read computed besides the rows: the clock it read at, the address issues, and
+    the children whose records it read."""
 
     now: datetime
     address_issues: dict[uuid.UUID, list[AddressIssue]] = field(default_factory=dict)
+    children_read: set[uuid.UUID] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,14 @@ def _loader_options(entity: type[SQLModel], include: Include) -> list[_AbstractL
     return options
 
 
-def _addresses_wanting_issues(
-    records: Sequence[Any], entity: type[SQLModel], include: Include, sink: dict[uuid.UUID, Address]
+def _walk(
+    records: Sequence[Any],
+    entity: type[SQLModel],
+    include: Include,
+    visit: Callable[[Sequence[Any], type[SQLModel], Include], None],
 ) -> None:
-    """Every loaded address, at any depth, whose issues the caller asked for."""
-    if entity is Address and ISSUES in include:
-        sink.update((a.id, a) for a in records)
+    """Visit the loaded records of every relation the caller included, at any depth."""
+    visit(records, entity, include)
     for name, below in include.items():
         if name.startswith("@"):
             continue
@@ -98,8 +102,7 @@ def _addresses_wanting_issues(
         for record in records:
             value = getattr(record, name)
             related.extend(value if isinstance(value, list) else [] if value is None else [value])
-        target = getattr(entity, name).property.mapper.class_
-        _addresses_wanting_issues(related, target, below, sink)
+        _walk(related, getattr(entity, name).property.mapper.class_, below, visit)
 
 
 async def _complete(
@@ -109,10 +112,18 @@ async def _complete(
     include: Include,
     now: datetime,
 ) -> Reading:
-    """What the rows need besides themselves: the address issues, in two statements at most."""
+    """What the rows need besides themselves: the address issues (two statements at most),
+    and which children's records the read reaches (for the access log)."""
     reading = Reading(now=now)
     wanted: dict[uuid.UUID, Address] = {}
-    _addresses_wanting_issues(records, entity, include, wanted)
+
+    def visit(rows: Sequence[Any], kind: type[SQLModel], below: Include) -> None:
+        if kind is Address and ISSUES in below:
+            wanted.update((a.id, a) for a in rows)
+        elif kind is Child:
+            reading.children_read.update(c.id for c in rows)
+
+    _walk(records, entity, include, visit)
     if wanted:
         reading.address_issues = await address_issues(session, list(wanted.values()))
     return reading

@@ -2,12 +2,14 @@
 
 import logging
 import traceback
+from collections.abc import AsyncIterator
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 
+from resolvers import history
 from schema.context import Context, Info
 from schema.mutation import Mutation
 from schema.query import Query
@@ -20,6 +22,25 @@ def is_unexpected(error: GraphQLError) -> bool:
     personal data, so it is neither shown to the client nor logged."""
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
+
+
+class AccessLog(SchemaExtension):
+    """When an operation has run, append which children's records it read, by whom, to the
+    access log (one statement per request)."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        if not isinstance(context, Context) or not context.children_read:
+            return
+        await history.record_reads(
+            context.write_sessions,
+            actor=context.actor,
+            request_id=context.request_id,
+            operation=self.execution_context.operation_name,
+            child_ids=context.children_read,
+            now=context.clock(),
+        )
 
 
 class CasetrailSchema(strawberry.Schema):
@@ -50,6 +71,7 @@ schema = CasetrailSchema(
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal error."),
+        AccessLog,
     ],
 )
 

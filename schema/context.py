@@ -1,5 +1,6 @@
 """What every resolver of a request can reach: the caller, the database, the clock."""
 
+import uuid
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -20,7 +21,8 @@ class Context:
     engine: AsyncEngine
     # The key checkpoints must be signed with; None where none is configured.
     audit_public_key: Ed25519PublicKey | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    # Children whose records this request read: written to the access log when it ends.
+    children_read: set[uuid.UUID] = field(default_factory=set)
 
 
 Info = StrawberryInfo[Context, None]

@@ -26,6 +26,12 @@ async def _reading(info: Info, session: AsyncSession | None) -> AsyncIterator[As
         yield fresh
 
 
+def remember(info: Info, reading: reads.Reading) -> reads.Reading:
+    """Note the children a read reached, for the request's access-log entry."""
+    info.context.children_read |= reading.children_read
+    return reading
+
+
 async def load_children(
     info: Info,
     ids: list[uuid.UUID],
@@ -37,6 +43,7 @@ async def load_children(
         rows, reading = await reads.records_by_ids(
             reader, models.Child, ids, include, info.context.clock()
         )
+    remember(info, reading)
     return [Child.from_row(r, include, reading) for r in rows]
 
 
@@ -53,6 +60,7 @@ async def load_node(
         rows, reading = await reads.records_by_ids(
             reader, table, [record_id], include, info.context.clock()
         )
+    remember(info, reading)
     return as_node(rows[0], include, reading) if rows else None
 
 

@@ -13,7 +13,7 @@ from resolvers.errors import InvalidInput
 from schema.context import Info
 from schema.errors import as_graphql_errors
 from schema.ids import decode_any
-from schema.loading import field_selections, load_children, load_node
+from schema.loading import field_selections, load_children, load_node, remember
 from schema.lookahead import include_for, selects
 from schema.permissions import CanAudit, CanReadCases, CanReadHearings, CanReadHistory
 from schema.types.base import Actor, Node
@@ -71,6 +71,7 @@ class CaseQueries:
                     row, reading = await reads.child_by_a_number(
                         session, a_number, include, info.context.clock()
                     )
+                remember(info, reading)
                 return Child.from_row(row, include, reading) if row is not None else None
         decoded = decode_any(id or "")
         if decoded is None or decoded[0] != "Child":
@@ -99,6 +100,7 @@ class CaseQueries:
                     after=after,
                     with_total=selects(selections, "totalCount"),
                 )
+        remember(info, reading)
         return Connection.from_page(page, lambda row: Child.from_row(row, include, reading))
 
 
@@ -126,6 +128,7 @@ class HearingQueries:
                     after=after,
                     with_total=selects(field_selections(info), "totalCount"),
                 )
+        remember(info, reading)
         return Connection.from_page(page, lambda row: Hearing.from_row(row, include, reading))
 
 
@@ -151,6 +154,7 @@ class AlertQueries:
                     after=after,
                     with_total=selects(field_selections(info), "totalCount"),
                 )
+        remember(info, reading)
         return Connection.from_page(page, lambda row: Alert.from_row(row, include, reading))
 
 

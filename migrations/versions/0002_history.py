@@ -1,4 +1,4 @@
-"""The history: hash-chained audit events and signed checkpoints, append-only in the
+"""The history: hash-chained audit events, signed checkpoints and the access log, append-only in the
 database itself (triggers refuse UPDATE, DELETE and, on PostgreSQL, TRUNCATE).
 
 Revision ID: 0002
@@ -19,7 +19,7 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
-APPEND_ONLY = ("audit_event", "audit_checkpoint")
+APPEND_ONLY = ("audit_event", "audit_checkpoint", "access_log")
 
 
 def _guards(table: str) -> list[str]:
@@ -55,6 +55,19 @@ def _unguards(table: str) -> list[str]:
 
 def upgrade() -> None:
     """Upgrade schema."""
+    op.create_table('access_log',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('child_id', sa.Uuid(), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_name', sa.String(length=100), nullable=False),
+    sa.Column('actor_role', sa.String(length=20), nullable=False),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
+    sa.Column('operation', sa.String(length=200), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_log'))
+    )
+    with op.batch_alter_table('access_log', schema=None) as batch_op:
+        batch_op.create_index('ix_access_log_child', ['child_id', 'id'], unique=False)
+
     op.create_table('audit_checkpoint',
     sa.Column('size', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('head_hash', sa.String(length=64), nullable=False),
@@ -109,3 +122,7 @@ def downgrade() -> None:
 
     op.drop_table('audit_event')
     op.drop_table('audit_checkpoint')
+    with op.batch_alter_table('access_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_access_log_child')
+
+    op.drop_table('access_log')

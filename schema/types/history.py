@@ -7,7 +7,7 @@ from strawberry.scalars import JSON
 
 from models.enums import Role
 from resolvers import history
-from resolvers.history import AuditEventRow, AuditFilter, Verification
+from resolvers.history import AccessLogEntry, AuditEventRow, AuditFilter, Verification
 from resolvers.pagination import Page
 from schema.context import Info
 from schema.errors import as_graphql_errors
@@ -124,3 +124,20 @@ async def event_connection(
         total_count=page.total_count,
     )
     return Connection.from_page(rows, AuditEvent.from_row)
+
+
+@strawberry.type(description="One read of a child's record.")
+class AccessRecord:
+    read_at: datetime
+    actor: Actor
+    request_id: str | None
+    operation: str | None = strawberry.field(description="The GraphQL operation's name.")
+
+    @classmethod
+    def from_row(cls, row: AccessLogEntry) -> "AccessRecord":
+        return cls(
+            read_at=row.read_at,
+            actor=Actor(name=row.actor_name, role=Role(row.actor_role)),
+            request_id=row.request_id,
+            operation=row.operation,
+        )

@@ -26,15 +26,15 @@ from models.enums import (
     SponsorRelationship,
     VerificationStatus,
 )
-from resolvers import reads
+from resolvers import history, reads
 from resolvers.history import AuditFilter
 from resolvers.reads import Include, Reading
 from schema.context import Info
 from schema.ids import encode
-from schema.permissions import CanReadCases, CanReadHistory
+from schema.permissions import CanAudit, CanReadCases, CanReadHistory
 from schema.types.base import Node
 from schema.types.connections import Connection
-from schema.types.history import AuditEvent, event_connection
+from schema.types.history import AccessRecord, AuditEvent, event_connection
 
 # Stands in for a required relation the query did not select: it is never read.
 _NOT_SELECTED: Any = None
@@ -262,6 +262,15 @@ class Child(Node):
         return await event_connection(
             info, AuditFilter(child_id=self.record_id), first=first, after=after
         )
+
+    @strawberry.field(
+        permission_classes=[CanAudit],
+        description="Who read this child's record and when, newest first (OVERSIGHT).",
+    )
+    async def access_log(self, info: Info, first: int | None = None) -> list[AccessRecord]:
+        async with info.context.read_sessions() as session:
+            rows = await history.reads_of(session, self.record_id, first=first)
+        return [AccessRecord.from_row(r) for r in rows]
 
     @classmethod
     def from_row(cls, row: models.Child, include: Include, reading: Reading) -> "Child":
