@@ -19,10 +19,15 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
-APPEND_ONLY = ("audit_event", "audit_checkpoint", "access_log")
+# Each append-only table, with the keys a row is identified by.
+APPEND_ONLY = {
+    "audit_event": ("sequence", "event_id", "hash"),
+    "audit_checkpoint": ("size",),
+    "access_log": ("id",),
+}
 
 
-def _guards(table: str) -> list[str]:
+def _guards(table: str, keys: tuple[str, ...]) -> list[str]:
     if op.get_bind().dialect.name == "postgresql":
         return [
             f"""CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -35,11 +40,17 @@ def _guards(table: str) -> list[str]:
             f"""CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
                 FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()""",
         ]
+    # SQLite's INSERT OR REPLACE deletes the row it conflicts with without firing DELETE
+    # triggers, so an insert that would meet an existing key is refused too.
+    clash = " OR ".join(f"{key} = NEW.{key}" for key in keys)
     return [
         f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
             BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END""",
         f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
             BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END""",
+        f"""CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
+            WHEN EXISTS (SELECT 1 FROM {table} WHERE {clash})
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only: REPLACE refused'); END""",
     ]
 
 
@@ -50,7 +61,11 @@ def _unguards(table: str) -> list[str]:
             f"DROP TRIGGER {table}_no_truncate ON {table}",
             f"DROP FUNCTION {table}_append_only()",
         ]
-    return [f"DROP TRIGGER {table}_no_update", f"DROP TRIGGER {table}_no_delete"]
+    return [
+        f"DROP TRIGGER {table}_no_update",
+        f"DROP TRIGGER {table}_no_delete",
+        f"DROP TRIGGER {table}_no_replace",
+    ]
 
 
 def upgrade() -> None:
@@ -103,8 +118,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_event_entity', ['entity_type', 'entity_id', 'sequence'], unique=False)
         batch_op.create_index('ix_audit_event_recorded', ['recorded_at', 'sequence'], unique=False)
 
-    for table in APPEND_ONLY:
-        for statement in _guards(table):
+    for table, keys in APPEND_ONLY.items():
+        for statement in _guards(table, keys):
             op.execute(statement)
 
 
