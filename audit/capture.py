@@ -44,6 +44,9 @@ AUDITED: dict[type, str] = {
 TABLE_OF: dict[str, type] = {name: table for table, name in AUDITED.items()}
 
 PENDING_KEY = "audit_pending"
+# Columns computed from others for searching and matching; recorded and hashed like every
+# column, but a reader of the history has no use for them.
+DERIVED_COLUMNS = frozenset({"first_name_key", "last_name_key", "street_key", "address_key"})
 
 
 class AuditError(RuntimeError):
@@ -182,6 +185,11 @@ def _capture_bulk_statements(state: ORMExecuteState) -> None:
         batch: list[Mapping[str, Any]] = [parameters] if parameters else []
     else:
         batch = list(parameters or [])
+    if not batch:
+        raise AuditError(
+            f"an ORM insert of {AUDITED[table]} must pass its rows as parameters "
+            "(a list of dicts), so that the history can record them"
+        )
     context = _context(state.session)
     for values in batch:
         if "id" not in values:

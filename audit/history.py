@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from audit.capture import DERIVED_COLUMNS
 from audit.tables import AuditEvent
 from audit.verify import events_table, replay
 
@@ -102,8 +103,8 @@ _ORDER = {
     "representations": "enteredOn",
     "alerts": "raisedAt",
 }
-# Derived search keys are not part of what the record says.
-_HIDDEN = {"first_name_key", "last_name_key", "street_key", "address_key", "child_id"}
+# Not shown in a snapshot: the derived search keys, and the owner already holding the record.
+_HIDDEN = DERIVED_COLUMNS | {"child_id"}
 
 
 def _camel(name: str) -> str:
@@ -159,6 +160,6 @@ async def _entity_as_of(
         .order_by(c.sequence)
     )
     state: dict[str, Any] | None = None
-    for (changes,) in rows:
+    for changes in rows:
         state = replay(state, changes)
     return _present(state) if state is not None else None

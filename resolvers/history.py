@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from audit import access, history, verify
+from audit.capture import DERIVED_COLUMNS
 from audit.history import AuditFilter, EventPage
 from audit.tables import AccessLogEntry, AuditEvent
 from audit.tables import AuditEvent as AuditEventRow
@@ -20,6 +21,7 @@ from resolvers.unit import Actor
 from resolvers.validation import aware
 
 __all__ = [
+    "DERIVED_COLUMNS",
     "AccessLogEntry",
     "AuditEventRow",
     "AuditFilter",

@@ -18,7 +18,13 @@ from schema.lookahead import include_for, selects
 from schema.permissions import CanAudit, CanReadCases, CanReadHearings, CanReadHistory
 from schema.types.base import Actor, Node
 from schema.types.connections import Connection
-from schema.types.history import AuditEvent, AuditVerification, ChildSnapshot, event_connection
+from schema.types.history import (
+    AuditEvent,
+    AuditVerification,
+    ChildSnapshot,
+    event_connection,
+    with_global_ids,
+)
 from schema.types.inputs import AlertFilter, AuditFilter, ChildFilter, HearingFilter
 from schema.types.records import NODE_TABLES, Alert, Child, Hearing
 
@@ -196,7 +202,9 @@ class HistoryQueries:
         with as_graphql_errors():
             async with info.context.read_sessions() as session:
                 snapshot = await history.child_as_of(session, decoded[1], at)
-        return ChildSnapshot(at=at, child=cast(JSON, snapshot)) if snapshot is not None else None
+        if snapshot is None:
+            return None
+        return ChildSnapshot(at=at, child=cast(JSON, with_global_ids(snapshot, "Child")))
 
 
 @strawberry.type

@@ -1,13 +1,21 @@
 """The history's types: events with field-level changes, verification, snapshots."""
 
+import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from models.enums import Role
 from resolvers import history
-from resolvers.history import AccessLogEntry, AuditEventRow, AuditFilter, Verification
+from resolvers.history import (
+    DERIVED_COLUMNS,
+    AccessLogEntry,
+    AuditEventRow,
+    AuditFilter,
+    Verification,
+)
 from resolvers.pagination import Page
 from schema.context import Info
 from schema.errors import as_graphql_errors
@@ -58,6 +66,7 @@ class AuditEvent(Node):
             changes=[
                 FieldChange(field=camel(c["field"]), before=c["before"], after=c["after"])
                 for c in row.changes
+                if c["field"] not in DERIVED_COLUMNS
             ],
             reason=row.reason,
             request_id=row.request_id,
@@ -141,3 +150,33 @@ class AccessRecord:
             request_id=row.request_id,
             operation=row.operation,
         )
+
+
+# What each part of a rebuilt child is, to give its IDs as the API's global IDs.
+_SNAPSHOT_PARTS = {
+    "sponsor": "Sponsor",
+    "currentAddress": "Address",
+    "addresses": "Address",
+    "custodyEvents": "CustodyEvent",
+    "contactAttempts": "ContactAttempt",
+    "notices": "Notice",
+    "hearings": "Hearing",
+    "representations": "Representation",
+    "alerts": "Alert",
+}
+
+
+def with_global_ids(record: dict[str, Any], type_name: str) -> dict[str, Any]:
+    """A snapshot record whose `id` and `sponsorId` are global IDs, as everywhere in the API."""
+    shown = dict(record)
+    if isinstance(shown.get("id"), str):
+        shown["id"] = encode(type_name, uuid.UUID(shown["id"]))
+    if isinstance(shown.get("sponsorId"), str):
+        shown["sponsorId"] = encode("Sponsor", uuid.UUID(shown["sponsorId"]))
+    for part, kind in _SNAPSHOT_PARTS.items():
+        value = shown.get(part)
+        if isinstance(value, list):
+            shown[part] = [with_global_ids(item, kind) for item in value]
+        elif isinstance(value, dict):
+            shown[part] = with_global_ids(value, kind)
+    return shown
