@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, text, tuple_
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -54,16 +54,27 @@ def database_now(connection: Connection) -> datetime:
 def _entity_versions(
     connection: Connection, keys: list[tuple[str, uuid.UUID]]
 ) -> dict[tuple[str, uuid.UUID], int]:
-    versions: dict[tuple[str, uuid.UUID], int] = {}
+    """The latest revision of each record, by (type, key). One query per type and batch, as
+    `entity_type = … AND entity_id IN (…)`: that form the (type, id, sequence) index serves on
+    both engines, where a row-value IN list is scanned."""
+    if not keys:
+        return {}
+    by_type: dict[str, list[uuid.UUID]] = {}
+    for entity_type, entity_id in keys:
+        by_type.setdefault(entity_type, []).append(entity_id)
     column = events_table.c
-    for start in range(0, len(keys), _BATCH):
-        chunk = keys[start : start + _BATCH]
-        rows = connection.execute(
-            select(column.entity_type, column.entity_id, func.max(column.entity_version))
-            .where(tuple_(column.entity_type, column.entity_id).in_(chunk))
-            .group_by(column.entity_type, column.entity_id)
-        )
-        versions.update({(t, i): v for t, i, v in rows})
+    versions: dict[tuple[str, uuid.UUID], int] = {}
+    for entity_type, ids in by_type.items():
+        for start in range(0, len(ids), _BATCH):
+            rows = connection.execute(
+                select(column.entity_id, func.max(column.entity_version))
+                .where(
+                    column.entity_type == entity_type,
+                    column.entity_id.in_(ids[start : start + _BATCH]),
+                )
+                .group_by(column.entity_id)
+            )
+            versions.update({(entity_type, i): v for i, v in rows})
     return versions
 
 
@@ -75,7 +86,10 @@ def append(connection: Connection, changes: Iterable[PendingChange], signer: Sig
     sequence, previous = lock_head(connection)
     first_sequence = sequence + 1
     recorded_at = database_now(connection)
-    versions = _entity_versions(connection, [(c.entity_type, c.entity_id) for c in changes])
+    # A new record starts at revision 1: only changed and deleted ones have revisions to look up.
+    versions = _entity_versions(
+        connection, [(c.entity_type, c.entity_id) for c in changes if c.operation != "insert"]
+    )
     rows: list[dict[str, Any]] = []
     hashes: dict[int, str] = {}
     for change in changes:
