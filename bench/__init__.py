@@ -1,0 +1,1 @@
+"""Benchmarks: commands anyone can run, printing numbers (not run by pytest)."""
