@@ -23,32 +23,25 @@ events_table = AuditEvent.__table__  # type: ignore[attr-defined]
 checkpoints_table = AuditCheckpoint.__table__  # type: ignore[attr-defined]
 
 
-def lock_head(connection: Connection) -> tuple[int, str]:
-    """Take the chain head for this transaction; returns (last sequence, last hash).
+def lock_head(connection: Connection) -> tuple[int, str, datetime]:
+    """Take the chain head for this transaction; returns the last sequence, the last hash and
+    the database's clock, read after the lock so that times follow the sequence.
 
     PostgreSQL: a transaction-scoped advisory lock, so concurrent writers in any number of
     processes append one after another. SQLite: a writer already holds the database's write
     lock (BEGIN IMMEDIATE), and SQLite refuses to let a stale reader write.
     """
-    if connection.dialect.name == "postgresql":
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
         connection.execute(select(func.pg_advisory_xact_lock(HEAD_LOCK_KEY)))
-    row = connection.execute(
-        select(events_table.c.sequence, events_table.c.hash)
-        .order_by(events_table.c.sequence.desc())
-        .limit(1)
-    ).first()
-    return (row[0], row[1]) if row is not None else (0, GENESIS_HASH)
-
-
-def database_now(connection: Connection) -> datetime:
-    """The database's clock, read after the lock so that times follow the sequence."""
-    value: datetime
-    if connection.dialect.name == "postgresql":
-        value = connection.execute(select(func.clock_timestamp())).scalar_one()
-    else:
-        raw = connection.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
-        value = datetime.fromisoformat(raw).replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    last = events_table.c
+    latest = select(last.sequence).order_by(last.sequence.desc()).limit(1).scalar_subquery()
+    latest_hash = select(last.hash).order_by(last.sequence.desc()).limit(1).scalar_subquery()
+    clock = func.clock_timestamp() if postgres else text("strftime('%Y-%m-%d %H:%M:%f', 'now')")
+    sequence, previous, now = connection.execute(select(latest, latest_hash, clock)).one()
+    if not postgres:
+        now = datetime.fromisoformat(now).replace(tzinfo=UTC)
+    return sequence or 0, previous or GENESIS_HASH, now.astimezone(UTC)
 
 
 def _entity_versions(
@@ -83,9 +76,8 @@ def append(connection: Connection, changes: Iterable[PendingChange], signer: Sig
     changes = [c for c in changes if c.operation != "gone"]
     if not changes:
         return 0
-    sequence, previous = lock_head(connection)
+    sequence, previous, recorded_at = lock_head(connection)
     first_sequence = sequence + 1
-    recorded_at = database_now(connection)
     # A new record starts at revision 1: only changed and deleted ones have revisions to look up.
     versions = _entity_versions(
         connection, [(c.entity_type, c.entity_id) for c in changes if c.operation != "insert"]
