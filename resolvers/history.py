@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from audit import access, history, verify
 from audit.capture import DERIVED_COLUMNS
 from audit.history import AuditFilter, EventPage
-from audit.tables import AccessLogEntry, AuditEvent
+from audit.tables import AccessLogEntry
 from audit.tables import AuditEvent as AuditEventRow
 from audit.verify import Verification
 from resolvers.errors import InvalidInput
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-def event_cursor(event: AuditEvent) -> str:
+def event_cursor(event: AuditEventRow) -> str:
     return encode_cursor(str(event.sequence))
 
 
@@ -65,7 +65,7 @@ async def events(
     )
 
 
-async def event(session: AsyncSession, event_id: uuid.UUID) -> AuditEvent | None:
+async def event(session: AsyncSession, event_id: uuid.UUID) -> AuditEventRow | None:
     return await history.event_by_id(session, event_id)
 
 
