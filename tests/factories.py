@@ -92,6 +92,31 @@ async def ok(api: Api, document: str, name: str, input: dict[str, Any]) -> dict[
     return payload
 
 
+async def send(
+    api: Api,
+    document: str,
+    name: str,
+    input: dict[str, Any],
+    *,
+    request_id: str,
+    role: Role = Role.OFFICER,
+) -> dict[str, Any]:
+    """The payload of a mutation that must succeed, sent with the client's own X-Request-ID
+    (which the response must echo)."""
+    response = await api.client.post(
+        "/graphql",
+        json={"query": document, "variables": {"input": input}},
+        headers={"Authorization": f"Bearer {api.tokens[role]}", "X-Request-ID": request_id},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["x-request-id"] == request_id
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    payload: dict[str, Any] = body["data"][name]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return payload
+
+
 async def intake_child(api: Api, clock: Clock, **overrides: Any) -> dict[str, Any]:
     input = {
         "aNumber": new_a_number(),

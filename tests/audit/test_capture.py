@@ -40,6 +40,7 @@ from tests.factories import (
     iso,
     new_a_number,
     released_child,
+    send,
     stored_rows,
 )
 
@@ -138,30 +139,6 @@ def assert_recorded(
     assert {
         (e.action, e.actor_name, e.actor_role, e.reason, e.request_id, e.recorded_at) for e in new
     } == {(action, ACTORS[role], role.value, reason, request_id, new[0].recorded_at)}
-
-
-async def send(
-    api: Api,
-    document: str,
-    name: str,
-    input: dict[str, Any],
-    *,
-    request_id: str,
-    role: Role = Role.OFFICER,
-) -> dict[str, Any]:
-    """A mutation that must succeed, sent with the client's own X-Request-ID."""
-    response = await api.client.post(
-        "/graphql",
-        json={"query": document, "variables": {"input": input}},
-        headers={"Authorization": f"Bearer {api.tokens[role]}", "X-Request-ID": request_id},
-    )
-    assert response.status_code == 200, response.text
-    assert response.headers["x-request-id"] == request_id
-    body = response.json()
-    assert "errors" not in body, body["errors"]
-    payload: dict[str, Any] = body["data"][name]
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
 
 
 async def records_of(api: Api, child_id: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from tests.factories import (
     intake_child,
     iso,
     new_a_number,
+    send,
 )
 
 EVENT = """
@@ -63,29 +64,6 @@ NOT_AUDITORS = [Role.OFFICER, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION]
 
 
 # ---------------------------------------------------------------- helpers
-
-
-async def send(
-    api: Api,
-    document: str,
-    name: str,
-    input: dict[str, Any],
-    *,
-    request_id: str,
-    role: Role = Role.OFFICER,
-) -> dict[str, Any]:
-    """A mutation that must succeed, sent with the client's own X-Request-ID."""
-    response = await api.client.post(
-        "/graphql",
-        json={"query": document, "variables": {"input": input}},
-        headers={"Authorization": f"Bearer {api.tokens[role]}", "X-Request-ID": request_id},
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body["errors"]
-    payload: dict[str, Any] = body["data"][name]
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
 
 
 def uuid_of(global_id: str) -> uuid.UUID:
