@@ -45,10 +45,6 @@ def _configure_sqlite(engine: AsyncEngine, *, in_memory: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def session_factory(
     engine: AsyncEngine, *, writer: bool = False, info: dict[str, Any] | None = None
 ) -> async_sessionmaker[AsyncSession]:

@@ -38,7 +38,3 @@ class InvalidTransition(DomainError):
 
 class Duplicate(DomainError):
     code = "DUPLICATE"
-
-
-class Forbidden(DomainError):
-    code = "FORBIDDEN"
