@@ -15,9 +15,6 @@ from audit.capture import DERIVED_COLUMNS
 from audit.tables import AuditEvent
 from audit.verify import events_table, replay
 
-MAX_PAGE = 100
-DEFAULT_PAGE = 50
-
 
 @dataclass(frozen=True)
 class AuditFilter:
@@ -64,12 +61,13 @@ async def events_page(
     after_sequence: int | None = None,
     with_total: bool = False,
 ) -> EventPage:
-    """Events matching the filter, oldest first, after the sequence of the cursor."""
+    """Events matching the filter, oldest first, after the sequence of the cursor; `first` is
+    the page size, already defaulted and capped by the caller."""
     conditions = _conditions(audit_filter)
     keyed = [*conditions]
     if after_sequence is not None:
         keyed.append(events_table.c.sequence > after_sequence)
-    size = max(0, min(first, MAX_PAGE))
+    size = max(0, first)
     statement = select(AuditEvent).where(*keyed).order_by(events_table.c.sequence).limit(size + 1)
     events = list((await session.exec(statement)).all())
     total = None
@@ -107,13 +105,14 @@ _ORDER = {
 _HIDDEN = DERIVED_COLUMNS | {"child_id"}
 
 
-def _camel(name: str) -> str:
+def api_field_name(name: str) -> str:
+    """A column's name as the API spells the field (custody_status -> custodyStatus)."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
 
 
 def _present(state: dict[str, Any]) -> dict[str, Any]:
-    return {_camel(k): v for k, v in state.items() if k not in _HIDDEN}
+    return {api_field_name(k): v for k, v in state.items() if k not in _HIDDEN}
 
 
 async def child_as_of(

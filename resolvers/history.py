@@ -11,14 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from audit import access, history, verify
 from audit.capture import DERIVED_COLUMNS
-from audit.history import AuditFilter, EventPage
+from audit.history import AuditFilter, EventPage, api_field_name
 from audit.tables import AccessLogEntry
 from audit.tables import AuditEvent as AuditEventRow
 from audit.verify import Verification
 from resolvers.errors import InvalidInput
 from resolvers.pagination import decode_cursor, encode_cursor, page_size
 from resolvers.unit import Actor
-from resolvers.validation import aware
+from resolvers.validation import aware, aware_range
 
 __all__ = [
     "DERIVED_COLUMNS",
@@ -27,6 +27,7 @@ __all__ = [
     "AuditFilter",
     "EventPage",
     "Verification",
+    "api_field_name",
     "event_cursor",
 ]
 
@@ -44,12 +45,7 @@ async def events(
     with_total: bool = False,
 ) -> EventPage:
     """Events matching the filter, oldest first (keyset on the sequence)."""
-    for instant, name in ((audit_filter.recorded_from, "from"), (audit_filter.recorded_to, "to")):
-        if instant is not None:
-            try:
-                aware(instant, name)
-            except InvalidInput as error:
-                raise error.at("filter") from None
+    aware_range(audit_filter.recorded_from, audit_filter.recorded_to)
     after_sequence = None
     if after is not None:
         (raw,) = decode_cursor(after, 1)

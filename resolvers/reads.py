@@ -28,7 +28,7 @@ from models.enums import (
 from resolvers.addresses import address_issues
 from resolvers.errors import InvalidInput
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
-from resolvers.validation import a_number, aware, looks_like_a_number, name_key
+from resolvers.validation import a_number, aware_range, looks_like_a_number, name_key
 
 # What the caller will read below a record: relation name -> what it reads below that.
 # ISSUES under "addresses" asks for the address issues as well.
@@ -332,12 +332,7 @@ async def children_page(
 
 def _hearing_conditions(f: HearingFilter, now: datetime) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    for instant, name in ((f.scheduled_from, "from"), (f.scheduled_to, "to")):
-        if instant is not None:
-            try:
-                aware(instant, name)
-            except InvalidInput as error:
-                raise error.at("filter") from None
+    aware_range(f.scheduled_from, f.scheduled_to)
     if f.court is not None:
         conditions.append(col(Hearing.court) == f.court.strip().upper())
     if f.status is not None:

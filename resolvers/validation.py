@@ -94,6 +94,16 @@ def aware(value: datetime, field: str) -> datetime:
     return value
 
 
+def aware_range(start: datetime | None, end: datetime | None) -> None:
+    """A filter's `from` and `to` instants must carry their UTC offsets."""
+    for instant, name in ((start, "from"), (end, "to")):
+        if instant is not None:
+            try:
+                aware(instant, name)
+            except InvalidInput as error:
+                raise error.at("filter") from None
+
+
 def past_instant(value: datetime, now: datetime, field: str) -> datetime:
     aware(value, field)
     if value > now + CLOCK_SKEW:

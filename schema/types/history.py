@@ -15,6 +15,7 @@ from resolvers.history import (
     AuditEventRow,
     AuditFilter,
     Verification,
+    api_field_name,
 )
 from resolvers.pagination import Page
 from schema.context import Info
@@ -23,11 +24,6 @@ from schema.ids import encode
 from schema.lookahead import child_selections, selects
 from schema.types.base import Actor, Node
 from schema.types.connections import Connection
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 @strawberry.type
@@ -64,7 +60,7 @@ class AuditEvent(Node):
             entity_id=encode(row.entity_type, row.entity_id),
             entity_version=row.entity_version,
             changes=[
-                FieldChange(field=camel(c["field"]), before=c["before"], after=c["after"])
+                FieldChange(field=api_field_name(c["field"]), before=c["before"], after=c["after"])
                 for c in row.changes
                 if c["field"] not in DERIVED_COLUMNS
             ],
