@@ -10,9 +10,18 @@ import enum
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from json.encoder import encode_basestring  # json's own (C) string encoder, non-ASCII as is
 from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, func
+
+from models.base import UTCDateTime
+
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def canonical_value(value: Any) -> Any:
@@ -24,7 +33,7 @@ def canonical_value(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime in an audited record")
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.astimezone(UTC).strftime(INSTANT_FORMAT)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -90,3 +99,101 @@ def event_document(
 
 def _uuid(value: uuid.UUID | str) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+# An event's fields in the order `document_text` takes them.
+EVENT_FIELDS = (
+    "sequence",
+    "event_id",
+    "recorded_at",
+    "actor_name",
+    "actor_role",
+    "action",
+    "entity_type",
+    "entity_id",
+    "entity_version",
+    "child_id",
+    "changes",
+    "reason",
+    "request_id",
+    "previous_hash",
+)
+
+
+def document_text(event: Sequence[Any]) -> str:
+    """The canonical document of an event whose fields (in EVENT_FIELDS order) are read as
+    canonical text (see `canonical_sql`), `changes` as its stored JSON text: the text of
+    `canonical_bytes(event_document(...))` when that JSON is canonical, built without decoding
+    it. Verification hashes this first, and decodes and re-encodes only an event it does not
+    match."""
+    (
+        sequence,
+        event_id,
+        recorded_at,
+        actor_name,
+        actor_role,
+        action,
+        entity_type,
+        entity_id,
+        entity_version,
+        child_id,
+        changes,
+        reason,
+        request_id,
+        previous_hash,
+    ) = event[:14]
+    quote = encode_basestring
+    return (
+        f'{{"action":{quote(action)},"actor":{{"name":{quote(actor_name)},'
+        f'"role":{quote(actor_role)}}},"changes":{changes},'
+        f'"child_id":{"null" if child_id is None else quote(child_id)},'
+        f'"entity_id":{quote(entity_id)},"entity_type":{quote(entity_type)},'
+        f'"entity_version":{entity_version},"event_id":{quote(event_id)},'
+        f'"previous_hash":{quote(previous_hash)},'
+        f'"reason":{"null" if reason is None else quote(reason)},'
+        f'"recorded_at":{quote(recorded_at)},'
+        f'"request_id":{"null" if request_id is None else quote(request_id)},'
+        f'"sequence":{sequence}}}'
+    )
+
+
+def canonical_sql(column: sa.Column[Any], dialect: str) -> ColumnElement[Any]:
+    """The column read in the form `canonical_value` gives, computed by the database: UUIDs,
+    instants and dates as their canonical text, JSON as its stored text, enums as their plain
+    values. Reading rows this way spares the driver and Python decoding every value."""
+    kind = column.type
+    postgres = dialect == "postgresql"
+    expression: ColumnElement[Any]
+    if isinstance(kind, sa.Uuid):
+        # SQLite keeps a UUID as 32 lower-case hex digits.
+        expression = sa.cast(column, sa.Text) if postgres else _hyphenated(column)
+    elif isinstance(kind, UTCDateTime):
+        # SQLite keeps an instant as UTC "YYYY-MM-DD HH:MM:SS.ffffff".
+        expression = (
+            func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+            if postgres
+            else func.replace(column, " ", "T", type_=sa.Text) + "Z"
+        )
+    elif isinstance(kind, sa.Date):
+        expression = (
+            func.to_char(column, "YYYY-MM-DD") if postgres else sa.type_coerce(column, sa.Text)
+        )
+    elif isinstance(kind, sa.JSON):
+        expression = sa.cast(column, sa.Text) if postgres else sa.type_coerce(column, sa.Text)
+    elif isinstance(kind, sa.Enum):
+        expression = sa.type_coerce(column, sa.Text)
+    else:
+        return column
+    return expression.label(column.name)
+
+
+def _hyphenated(column: sa.Column[Any]) -> ColumnElement[str]:
+    """8-4-4-4-12 from SQLite's 32 hex digits."""
+    parts = [func.substr(column, start, length, type_=sa.Text) for start, length in _UUID_GROUPS]
+    text: ColumnElement[str] = parts[0]
+    for part in parts[1:]:
+        text = text + "-" + part
+    return text
+
+
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))

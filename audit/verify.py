@@ -1,26 +1,41 @@
 """Verification: recompute every link of the chain, check sequences for gaps and checkpoints
 for signatures, and replay the events to find records changed behind the history's back."""
 
+import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from audit.canonical import canonical_value, chain_hash, event_document
+from audit.canonical import (
+    EVENT_FIELDS,
+    canonical_sql,
+    chain_hash,
+    document_text,
+    event_document,
+)
 from audit.capture import AUDITED
 from audit.checkpoints import key_id, verify_signature
 from audit.tables import GENESIS_HASH, AuditCheckpoint, AuditEvent
 
 events_table = AuditEvent.__table__  # type: ignore[attr-defined]
 checkpoints_table = AuditCheckpoint.__table__  # type: ignore[attr-defined]
-_STREAM = 5000
+_STREAM = 1000
 _PROBLEMS_KEPT = 20
 
 
@@ -31,19 +46,30 @@ class Verification:
     event_count: int = 0
     head_hash: str = GENESIS_HASH
     first_invalid_sequence: int | None = None
-    problems: list[str] = field(default_factory=list)
     drifted: list[tuple[str, uuid.UUID]] = field(default_factory=list)
     checkpoints_checked: int = 0
+    # (sequence, problem) as found; the events are not checked in sequence order.
+    _found: list[tuple[int, str]] = field(default_factory=list, repr=False)
 
     @property
     def valid(self) -> bool:
-        return self.first_invalid_sequence is None and not self.drifted and not self.problems
+        return self.first_invalid_sequence is None and not self.drifted and not self._found
+
+    @property
+    def problems(self) -> list[str]:
+        """The first problems, by sequence."""
+        return [problem for _, problem in self._first_found()]
 
     def fail(self, sequence: int, problem: str) -> None:
         if self.first_invalid_sequence is None or sequence < self.first_invalid_sequence:
             self.first_invalid_sequence = sequence
-        if len(self.problems) < _PROBLEMS_KEPT:
-            self.problems.append(problem)
+        self._found.append((sequence, problem))
+        if len(self._found) > 4 * _PROBLEMS_KEPT:
+            self._found = self._first_found()
+
+    def _first_found(self) -> list[tuple[int, str]]:
+        # A stable sort: the problems of one sequence stay in the order they were found.
+        return sorted(self._found, key=lambda found: found[0])[:_PROBLEMS_KEPT]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -99,36 +125,46 @@ class ChainCheck:
     def finish(
         self, checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey | None
     ) -> None:
-        report = self.report
-        report.head_hash = self.previous
-        trusted = key_id(public_key) if public_key is not None else None
-        last_good = 0
-        for checkpoint in sorted(checkpoints, key=lambda c: c.size):
-            report.checkpoints_checked += 1
-            if public_key is not None and (
-                checkpoint.key_id != trusted
-                or not verify_signature(
-                    public_key, checkpoint.size, checkpoint.head_hash, checkpoint.signature
-                )
-            ):
-                report.fail(
-                    last_good + 1,
-                    f"the checkpoint at {checkpoint.size} events is not signed by the trusted key",
-                )
-            elif checkpoint.size > report.event_count:
-                report.fail(
-                    report.event_count + 1,
-                    f"the log has {report.event_count} events but a checkpoint vouches for "
-                    f"{checkpoint.size}: it was truncated",
-                )
-            elif self.hash_at.get(checkpoint.size) != checkpoint.head_hash:
-                report.fail(
-                    last_good + 1,
-                    f"the head at {checkpoint.size} events differs from its checkpoint: the log "
-                    f"was rewritten after event {last_good}",
-                )
-            else:
-                last_good = checkpoint.size
+        self.report.head_hash = self.previous
+        check_checkpoints(self.report, self.hash_at, checkpoints, public_key)
+
+
+def check_checkpoints(
+    report: Verification,
+    hash_at: Mapping[int, str],
+    checkpoints: Iterable[Checkpoint],
+    public_key: Ed25519PublicKey | None,
+) -> None:
+    """Hold the log to each checkpoint: signed by the trusted key (when one is given), no
+    larger than the log, and vouching for the head hash the log has at its size."""
+    trusted = key_id(public_key) if public_key is not None else None
+    last_good = 0
+    for checkpoint in sorted(checkpoints, key=lambda c: c.size):
+        report.checkpoints_checked += 1
+        if public_key is not None and (
+            checkpoint.key_id != trusted
+            or not verify_signature(
+                public_key, checkpoint.size, checkpoint.head_hash, checkpoint.signature
+            )
+        ):
+            report.fail(
+                last_good + 1,
+                f"the checkpoint at {checkpoint.size} events is not signed by the trusted key",
+            )
+        elif checkpoint.size > report.event_count:
+            report.fail(
+                report.event_count + 1,
+                f"the log has {report.event_count} events but a checkpoint vouches for "
+                f"{checkpoint.size}: it was truncated",
+            )
+        elif hash_at.get(checkpoint.size) != checkpoint.head_hash:
+            report.fail(
+                last_good + 1,
+                f"the head at {checkpoint.size} events differs from its checkpoint: the log "
+                f"was rewritten after event {last_good}",
+            )
+        else:
+            last_good = checkpoint.size
 
 
 def document_of(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -151,13 +187,6 @@ def document_of(row: Mapping[Any, Any]) -> dict[str, Any]:
     )
 
 
-async def _stream(connection: AsyncConnection, statement: Any) -> AsyncIterator[Mapping[Any, Any]]:
-    result = await connection.stream(statement.execution_options(yield_per=_STREAM))
-    async for partition in result.mappings().partitions():
-        for row in partition:
-            yield row
-
-
 async def load_checkpoints(connection: AsyncConnection) -> list[Checkpoint]:
     rows = await connection.execute(select(checkpoints_table))
     return [Checkpoint(r.size, r.head_hash, r.key_id, r.signature) for r in rows]
@@ -169,19 +198,157 @@ async def verify_database(
     external_checkpoints: Iterable[Checkpoint] = (),
 ) -> Verification:
     """Check the chain, the checkpoints (in the database and any kept outside it) and every
-    audited record against its replayed history."""
+    audited record against its replayed history, all in one snapshot of the database.
+
+    Each event's hash is recomputed here, in one pass per audited table that reads the events
+    by record and replays them against the table's rows. The order of the log (no gaps, each
+    event naming the hash before it) is compared by the database, which only has to compare
+    stored values for that, in sequence order."""
     report = Verification()
     async with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":  # SQLite's read transaction is a snapshot
+            await connection.execution_options(isolation_level="REPEATABLE READ")
         checkpoints = [*await load_checkpoints(connection), *external_checkpoints]
-        chain = ChainCheck(report, (c.size for c in checkpoints))
-        async for row in _stream(
-            connection, select(events_table).order_by(events_table.c.sequence)
-        ):
-            chain.feed(document_of(row), row["hash"])
-        chain.finish(checkpoints, public_key)
+        await _check_order(connection, report)
+        hash_at = await _landmarks(connection, report, {c.size for c in checkpoints})
         for table, entity_type in AUDITED.items():
-            report.drifted.extend(await _drift(connection, table, entity_type))
+            report.drifted.extend(await _check_records(connection, report, table, entity_type))
+        await _check_others(connection, report)
+        check_checkpoints(report, hash_at, checkpoints, public_key)
     return report
+
+
+async def _check_order(connection: AsyncConnection, report: Verification) -> None:
+    """Every sequence from 1 up, each event naming the hash of the one before it."""
+    c = events_table.c
+    in_order = select(
+        c.sequence,
+        c.previous_hash,
+        func.lag(c.sequence, 1, 0).over(order_by=c.sequence).label("prior_sequence"),
+        func.lag(c.hash, 1, GENESIS_HASH).over(order_by=c.sequence).label("prior_hash"),
+    ).subquery()
+    broken = (
+        select(in_order)
+        .where(
+            or_(
+                in_order.c.sequence != in_order.c.prior_sequence + 1,
+                in_order.c.previous_hash != in_order.c.prior_hash,
+            )
+        )
+        .order_by(in_order.c.sequence)
+        .limit(_PROBLEMS_KEPT)
+    )
+    for sequence, previous_hash, prior_sequence, prior_hash in await connection.execute(broken):
+        if sequence != prior_sequence + 1:
+            expected = prior_sequence + 1
+            report.fail(
+                expected, f"sequence {expected} is missing or out of place (found {sequence})"
+            )
+        if previous_hash != prior_hash:
+            report.fail(sequence, f"event {sequence} does not link to the event before it")
+
+
+async def _landmarks(
+    connection: AsyncConnection, report: Verification, sizes: set[int]
+) -> dict[int, str]:
+    """The number of events and the head hash into the report; returns the hash at each of
+    the checkpoints' sizes."""
+    c = events_table.c
+    count, last = (await connection.execute(select(func.count(), func.max(c.sequence)))).one()
+    report.event_count = count
+    if last is not None:
+        report.head_hash = (
+            await connection.execute(select(c.hash).where(c.sequence == last))
+        ).scalar_one()
+    hash_at: dict[int, str] = {}
+    wanted = sorted(sizes)
+    for start in range(0, len(wanted), _STREAM):
+        rows = await connection.execute(
+            select(c.sequence, c.hash).where(c.sequence.in_(wanted[start : start + _STREAM]))
+        )
+        hash_at.update((sequence, hash_) for sequence, hash_ in rows)
+    return hash_at
+
+
+def _event_columns(dialect: str) -> list[Any]:
+    """The fields `document_text` takes, in its order, as canonical text; then the hash."""
+    c = events_table.c
+    return [*(canonical_sql(c[name], dialect) for name in EVENT_FIELDS), c.hash]
+
+
+_KEY_AT = EVENT_FIELDS.index("entity_id")
+_CHANGES_AT = EVENT_FIELDS.index("changes")
+_PREVIOUS_AT = EVENT_FIELDS.index("previous_hash")
+_HASH_AT = len(EVENT_FIELDS)
+_ROW_AT = _HASH_AT + 1  # where the record's row starts, when it is read with its events
+
+
+def _checked_changes(report: Verification, event: Sequence[Any]) -> list[dict[str, Any]]:
+    """Recompute one event's hash; returns its changes, decoded (none, when they are not
+    what the history writes)."""
+    try:
+        changes: list[dict[str, Any]] = orjson.loads(event[_CHANGES_AT])
+    except orjson.JSONDecodeError:  # only an edit behind the history's back leaves this
+        changes = []
+    text = event[_PREVIOUS_AT] + document_text(event)
+    if hashlib.sha256(text.encode()).hexdigest() != event[_HASH_AT]:
+        # Not canonical as stored (written before `changes` were stored canonically), or not
+        # what was hashed: decode and re-encode to tell which.
+        if not _well_formed(changes):
+            changes = []
+        fields = dict(zip(EVENT_FIELDS, event, strict=False))
+        document = event_document(**{**fields, "changes": changes})
+        if not changes or chain_hash(fields["previous_hash"], document) != event[_HASH_AT]:
+            sequence = fields["sequence"]
+            report.fail(sequence, f"event {sequence} does not match its hash")
+    return changes
+
+
+def _well_formed(changes: Any) -> bool:
+    return isinstance(changes, list) and all(
+        isinstance(change, dict) and isinstance(change.get("field"), str) and "after" in change
+        for change in changes
+    )
+
+
+async def _check_others(connection: AsyncConnection, report: Verification) -> None:
+    """Events of any type no table is audited as: their hashes only."""
+    c = events_table.c
+    others = select(*_event_columns(connection.dialect.name)).where(
+        c.entity_type.not_in(AUDITED.values())
+    )
+    cursor = await _Cursor.open(connection, others)
+    while partition := await cursor.fetch():
+        for event in partition:
+            _checked_changes(report, event)
+
+
+class _Cursor:
+    """A statement's rows, a partition at a time, straight from the driver in the connection's
+    transaction: a result object's work per row would cost more than checking the row. The
+    statement's only parameters are constants of this module, compiled into its text."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[Sequence[Any]]]) -> None:
+        self.fetch = fetch  # the next partition; empty at the end
+
+    @classmethod
+    async def open(cls, connection: AsyncConnection, statement: Select[Any]) -> "_Cursor":
+        sql = str(
+            statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+        )
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        if connection.dialect.name == "postgresql":  # asyncpg: closed with the transaction
+            portal = await driver.cursor(sql)
+            return cls(lambda: portal.fetch(_STREAM))
+        cursor = await driver.execute(sql)  # aiosqlite
+
+        async def fetch() -> Sequence[Any]:
+            rows: Sequence[Any] = await cursor.fetchmany(_STREAM)
+            if not rows:
+                await cursor.close()
+            return rows
+
+        return cls(fetch)
 
 
 def replay(
@@ -190,63 +357,91 @@ def replay(
     """A record after one event: an insert sets every column, a delete removes the record, an
     update sets the changed columns. The key column says which: it is in the changes of an
     insert (null before) and a delete (null after), and never in an update's."""
-    changes = list(changes)
-    key = next((c for c in changes if c["field"] == "id"), None)
-    if key is not None and key["after"] is None:
-        return None
-    record = {} if key is not None else dict(state or {})
-    record.update({c["field"]: c["after"] for c in changes})
-    return record
+    after = {change["field"]: change["after"] for change in changes}
+    if "id" not in after:
+        return {**(state or {}), **after}
+    return None if after["id"] is None else after
 
 
-async def _drift(
-    connection: AsyncConnection, table: type, entity_type: str
+async def _check_records(
+    connection: AsyncConnection, report: Verification, table: type, entity_type: str
 ) -> list[tuple[str, uuid.UUID]]:
-    """Merge the table's rows (by key) with its events (by key, then sequence)."""
-    rows = _stream(connection, select(table.__table__).order_by(table.__table__.c.id))  # type: ignore[attr-defined]
-    events = _stream(
-        connection,
-        select(events_table.c.entity_id, events_table.c.changes)
-        .where(events_table.c.entity_type == entity_type)
-        .order_by(events_table.c.entity_id, events_table.c.sequence),
+    """Check the hash of every event of this type and replay them record by record, each
+    event read with its record's stored row (in one read of the database, so the next
+    partition is fetched while this one is checked); then the rows no event recorded."""
+    dialect = connection.dialect.name
+    c = events_table.c
+    rows = table.__table__  # type: ignore[attr-defined]
+    events = (
+        select(
+            *_event_columns(dialect),
+            *(canonical_sql(column, dialect).label(f"row_{column.name}") for column in rows.c),
+        )
+        .select_from(events_table.outerjoin(rows, rows.c.id == c.entity_id))
+        .where(c.entity_type == entity_type)
+        .order_by(c.entity_id, c.sequence)
     )
-    drifted: list[tuple[str, uuid.UUID]] = []
-    histories = _histories(events)
-    history = await anext(histories, None)
-    async for row in rows:
-        stored = {name: canonical_value(value) for name, value in row.items()}
-        key = row["id"]
-        while history is not None and history[0] < key:
-            if history[1] is not None:  # recorded, but the row is gone
-                drifted.append((entity_type, history[0]))
-            history = await anext(histories, None)
-        if history is not None and history[0] == key:
-            if history[1] != stored:
-                drifted.append((entity_type, key))
-            history = await anext(histories, None)
+    replayer = _Replayer(report, entity_type, [column.name for column in rows.c])
+    cursor = await _Cursor.open(connection, events)
+    partition = await cursor.fetch()
+    while partition:
+        ahead = asyncio.ensure_future(cursor.fetch())
+        await asyncio.sleep(0)  # let the fetch send its request
+        replayer.feed(partition)
+        partition = await ahead
+    replayer.finish()
+    unseen = select(canonical_sql(rows.c.id, dialect)).where(
+        ~exists().where(c.entity_type == entity_type, c.entity_id == rows.c.id)
+    )
+    for (key,) in await connection.execute(unseen):
+        replayer.drifted.append((entity_type, uuid.UUID(key)))  # a row the history never saw
+    return sorted(replayer.drifted)
+
+
+class _Replayer:
+    """Events of one type in (record, sequence) order, each with its record's stored row:
+    each event checked against its hash, and each record, once its last event is in, rebuilt
+    and compared with the row. A row that differs, or a record the history keeps but the
+    table lacks, has drifted."""
+
+    def __init__(self, report: Verification, entity_type: str, names: list[str]) -> None:
+        self._report = report
+        self._entity_type = entity_type
+        self._names = names
+        self._key: str | None = None
+        self._state: dict[str, Any] | None = None
+        self._stored: Sequence[Any] = ()
+        self.drifted: list[tuple[str, uuid.UUID]] = []
+
+    def feed(self, events: Sequence[Any]) -> None:
+        report, key, state, stored = self._report, self._key, self._state, self._stored
+        for event in events:
+            changes = _checked_changes(report, event)
+            if event[_KEY_AT] != key:
+                if key is not None:
+                    self._compare(key, state, stored)
+                key, state = event[_KEY_AT], None
+            state = replay(state, changes)
+            stored = event
+        self._key, self._state, self._stored = key, state, stored
+
+    def finish(self) -> None:
+        if self._key is not None:
+            self._compare(self._key, self._state, self._stored)
+
+    def _compare(self, key: str, state: dict[str, Any] | None, event: Sequence[Any]) -> None:
+        row = tuple(event[_ROW_AT:])
+        names = self._names
+        if row[names.index("id")] is None:
+            matches = state is None  # deleted, as its history says, or gone behind its back
         else:
-            drifted.append((entity_type, key))  # a row the history never saw
-    while history is not None:
-        if history[1] is not None:
-            drifted.append((entity_type, history[0]))
-        history = await anext(histories, None)
-    return drifted
-
-
-async def _histories(
-    events: AsyncIterator[Mapping[Any, Any]],
-) -> AsyncIterator[tuple[uuid.UUID, dict[str, Any] | None]]:
-    """Each entity's replayed state, in key order."""
-    current: uuid.UUID | None = None
-    state: dict[str, Any] | None = None
-    async for event in events:
-        if event["entity_id"] != current:
-            if current is not None:
-                yield current, state
-            current, state = event["entity_id"], None
-        state = replay(state, event["changes"])
-    if current is not None:
-        yield current, state
+            matches = (
+                state is not None
+                and len(state) == len(names)
+                and tuple(map(state.get, names)) == row
+            )
+        if not matches:
+            self.drifted.append((self._entity_type, uuid.UUID(key)))
 
 
 def read_export(path: Path) -> Iterator[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """What the history costs, measured: latency of an audited mutation with capture on and off,
-audited mutations per second with 8 concurrent clients, and how fast a history verifies.
+audited mutations per second with 8 concurrent clients, and how fast a history verifies (in the
+database, chain and replay; and as an export, offline).
 
     python -m bench.history --database sqlite|postgresql [--mutations N] [--events N]
 
@@ -35,7 +36,7 @@ import asyncpg
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
@@ -46,9 +47,7 @@ from audit.export import export
 from audit.verify import (
     ChainCheck,
     Verification,
-    document_of,
     events_table,
-    load_checkpoints,
     read_export,
     verify_database,
     verify_file,
@@ -81,7 +80,7 @@ HISTORY_CHILDREN = 40
 BULK_ROWS = 5000  # contact attempts per transaction while building a history
 IN_MEMORY_SAMPLE = 20_000
 LARGE_HISTORY_ROUNDS = 4  # ON and OFF blocks on top of the verified history
-CHAIN_TARGET = 100_000  # events per second, one core
+VERIFY_TARGET = 100_000  # events per second, one core
 RATIO_TARGET = 1.3
 NOTES = (None, "Left a voicemail.", None, "No answer at the door; card left.")
 
@@ -589,7 +588,7 @@ class VerificationSpeed:
     build: Timed = field(default_factory=lambda: Timed(0, 0.0, 0.0))
     full: Timed = field(default_factory=lambda: Timed(0, 0.0, 0.0))
     full_valid: bool = False
-    chain_database: Timed = field(default_factory=lambda: Timed(0, 0.0, 0.0))
+    full_one_core: Timed = field(default_factory=lambda: Timed(0, 0.0, 0.0))
     export: Timed = field(default_factory=lambda: Timed(0, 0.0, 0.0))
     chain_file: Timed = field(default_factory=lambda: Timed(0, 0.0, 0.0))
     chain_memory: Timed = field(default_factory=lambda: Timed(0, 0.0, 0.0))
@@ -635,23 +634,6 @@ async def build_history(engine: AsyncEngine, wanted: int) -> tuple[int, list[uui
             await unit.session.run_sync(_bulk_insert, rows)
         count += len(rows)
     return await event_count(engine), children
-
-
-async def chain_from_database(engine: AsyncEngine) -> Verification:
-    """The chain pass of verify_database alone: events streamed in sequence order into a
-    ChainCheck, no replay."""
-    report = Verification()
-    async with engine.connect() as connection:
-        checkpoints = await load_checkpoints(connection)
-        check = ChainCheck(report, (c.size for c in checkpoints))
-        result = await connection.stream(
-            select(events_table).order_by(events_table.c.sequence).execution_options(yield_per=5000)
-        )
-        async for partition in result.mappings().partitions():
-            for row in partition:
-                check.feed(document_of(row), row["hash"])
-        check.finish(checkpoints, None)
-    return report
 
 
 def export_sample(path: Path, size: int) -> list[tuple[dict[str, Any], str]]:
@@ -722,21 +704,28 @@ async def measure_verification(
             built, children = await build_history(engine, events)
         result.build = Timed(built, *took)
 
+        # A database after a bulk load has fresh planner statistics once autovacuum has run;
+        # the run should not depend on when that happens.
+        async with engine.begin() as connection:
+            await connection.execute(text("ANALYZE"))
+
         progress.log("verify_database (chain and replay)")
         with timing(took):
             full = await verify_database(engine)
         result.full = Timed(full.event_count, *took)
-        result.full_valid = full.valid and full.event_count == built
 
-        progress.log("chain only, streamed from the database, one core")
-        chain_engine = create_engine(url)  # new connections, so their threads start pinned
+        progress.log("verify_database again, this process on one core")
+        pinned_engine = create_engine(url)  # new connections, so their threads start pinned
         try:
-            with one_core(), profiled("chain from the database", result.profiles, profile):
+            with one_core(), profiled("verify_database", result.profiles, profile):
                 with timing(took):
-                    streamed = await chain_from_database(chain_engine)
-                result.chain_database = Timed(streamed.event_count, *took)
+                    pinned = await verify_database(pinned_engine)
+                result.full_one_core = Timed(pinned.event_count, *took)
         finally:
-            await chain_engine.dispose()
+            await pinned_engine.dispose()
+        result.full_valid = (
+            full.valid and pinned.valid and full.event_count == pinned.event_count == built
+        )
 
         progress.log("export, then verify_file, one core")
         path = directory / "history.jsonl"
@@ -753,11 +742,10 @@ async def measure_verification(
             memory = chain_in_memory(documents)
         result.chain_memory = Timed(memory.event_count, *took)
         result.chains_valid = (
-            streamed.valid
-            and offline.valid
+            offline.valid
             and memory.valid
-            and streamed.event_count == offline.event_count == built
-            and streamed.head_hash == offline.head_hash == full.head_hash
+            and offline.event_count == built
+            and offline.head_hash == full.head_hash
         )
 
         progress.log("audited mutations on top of the large history")
@@ -874,19 +862,19 @@ def render(
         f"{rate(speed.build)}; seeder, then bulk inserts captured per row",
     )
     table.add_row(
-        "   verify_database, chain + replay",
+        "   verify_database (chain, checkpoints, replay of every record)",
         rate(speed.full),
         f"{speed.full.seconds:.1f} s; {per_cpu(speed.full)}; "
         f"{'valid' if speed.full_valid else 'INVALID'}",
     )
     for label, timed in (
-        ("   chain only, streamed from the database, 1 core", speed.chain_database),
+        ("   verify_database, this process on 1 core", speed.full_one_core),
         ("   chain only, verify_file over the export, 1 core", speed.chain_file),
     ):
         table.add_row(
             label,
             rate(timed),
-            f"≥ {CHAIN_TARGET:,} {check(timed.rate >= CHAIN_TARGET)}; {per_cpu(timed)}",
+            f"≥ {VERIFY_TARGET:,} {check(timed.rate >= VERIFY_TARGET)}; {per_cpu(timed)}",
         )
     table.add_row(
         f"   chain only, {speed.chain_memory.events:,} documents in memory, 1 core",
@@ -939,9 +927,9 @@ async def run(arguments: argparse.Namespace) -> None:
     console.print(
         render(arguments.database, latency, throughput, speed, time.perf_counter() - started)
     )
-    for name, text in speed.profiles:
+    for name, profile_text in speed.profiles:
         console.print(f"\n[bold]cProfile, {name}[/bold] (top by own time)")
-        console.print(text, markup=False, highlight=False)
+        console.print(profile_text, markup=False, highlight=False)
 
 
 def main() -> None:

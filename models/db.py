@@ -1,5 +1,6 @@
 """The async engine and sessions, the same code on SQLite and PostgreSQL."""
 
+import json
 from typing import Any
 
 from sqlalchemy import event
@@ -14,8 +15,18 @@ WRITE_OPTION = "casetrail_writer"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+def compact_json(value: Any) -> str:
+    """JSON columns are written with sorted keys, no white space and UTF-8 characters as
+    themselves: the form the history hashes its events in, so a verifier can hash the stored
+    text of `changes` as it is."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for the URL; on SQLite with foreign keys on, WAL and explicit BEGINs."""
+    kwargs.setdefault("json_serializer", compact_json)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import RowMapping, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from audit.canonical import chain_hash, event_document
+from audit.canonical import EVENT_FIELDS, chain_hash, event_document
 from audit.checkpoints import Signer, key_id
 from audit.export import export
 from audit.verify import Checkpoint, Verification, read_checkpoints, verify_database
@@ -50,26 +50,6 @@ mutation Create($input: CreateApiTokenInput!) {
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-
-
-@pytest.fixture
-async def unguarded(engine: AsyncEngine) -> None:
-    """Drop the append-only triggers, as an attacker with the owner's rights can."""
-    if engine.dialect.name == "postgresql":
-        statements = [
-            f"DROP TRIGGER {table}_{trigger} ON {table}"
-            for table in ("audit_event", "audit_checkpoint")
-            for trigger in ("no_update_or_delete", "no_truncate")
-        ]
-    else:
-        statements = [
-            f"DROP TRIGGER {table}_{trigger}"
-            for table in ("audit_event", "audit_checkpoint")
-            for trigger in ("no_update", "no_delete")
-        ]
-    async with engine.begin() as connection:
-        for statement in statements:
-            await connection.execute(text(statement))
 
 
 @pytest.fixture
@@ -185,24 +165,7 @@ async def rewrite_from(engine: AsyncEngine, sequence: int) -> str:
     previous = rows[sequence - 2]["hash"] if sequence > 1 else "0" * 64
     statements = []
     for row in rows[sequence - 1 :]:
-        fields = {
-            name: row[name]
-            for name in (
-                "sequence",
-                "event_id",
-                "recorded_at",
-                "actor_name",
-                "actor_role",
-                "action",
-                "entity_type",
-                "entity_id",
-                "entity_version",
-                "child_id",
-                "changes",
-                "reason",
-                "request_id",
-            )
-        }
+        fields = {name: row[name] for name in EVENT_FIELDS if name != "previous_hash"}
         if row["sequence"] == sequence:
             fields["reason"] = "rewritten"
         new_hash = chain_hash(previous, event_document(**fields, previous_hash=previous))

@@ -1,0 +1,193 @@
+"""How verification reads the database: every column in canonical form, computed by the
+database; each event's document rebuilt from that text without decoding it; and events whose
+`changes` were stored in another JSON form, or are not changes at all."""
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from audit.canonical import (
+    EVENT_FIELDS,
+    canonical_bytes,
+    canonical_sql,
+    canonical_value,
+    document_text,
+    event_document,
+)
+from audit.capture import AUDITED
+from audit.verify import events_table, verify_database
+from models.db import compact_json
+from tests.conftest import Api, Clock
+from tests.factories import CONTACT_ATTEMPT, ok, released_child
+
+AWKWARD_TEXT = [
+    "plain",
+    'Ñandú "quoted" and back\\slash',
+    "tab\tnew line\ncontrol\x01\x1f",
+    "line separator\u2028 and emoji 🦜",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", AWKWARD_TEXT)
+@pytest.mark.parametrize("child_id", [None, "0b7c5a53-3f43-4a0f-9f55-3a8b3e0b8d21"])
+def test_document_text_is_the_canonical_document(value: str, child_id: str | None) -> None:
+    # given
+    changes = [
+        {"after": value, "before": None, "field": "notes"},
+        {"after": 3, "before": 2, "field": "version"},
+    ]
+    fields: dict[str, Any] = {
+        "sequence": 7,
+        "event_id": str(uuid.uuid4()),
+        "recorded_at": "2026-06-01T12:00:00.123456Z",
+        "actor_name": value,
+        "actor_role": "OFFICER",
+        "action": value,
+        "entity_type": "ContactAttempt",
+        "entity_id": str(uuid.uuid4()),
+        "entity_version": 3,
+        "child_id": child_id,
+        "changes": changes,
+        "reason": value or None,
+        "request_id": value or None,
+        "previous_hash": "a" * 64,
+    }
+    # `changes` as the engine stores them
+    row = tuple(
+        compact_json(changes) if name == "changes" else fields[name] for name in EVENT_FIELDS
+    )
+
+    # when
+    built = document_text(row)
+
+    # then
+    assert built.encode() == canonical_bytes(event_document(**fields))
+
+
+async def test_every_audited_column_reads_back_in_canonical_form(
+    engine: AsyncEngine, api: Api, clock: Clock
+) -> None:
+    # given: children with sponsors, addresses, custody events and a contact attempt
+    for _ in range(2):
+        child = await released_child(api, clock)
+        await ok(
+            api,
+            CONTACT_ATTEMPT,
+            "recordContactAttempt",
+            {
+                "childId": child["id"],
+                "attemptedAt": clock().isoformat(),
+                "method": "PHONE",
+                "outcome": "NO_RESPONSE",
+                "notes": 'left a "voicemail" in Español',
+            },
+        )
+
+    # when
+    read: dict[str, int] = {}
+    async with engine.connect() as connection:
+        dialect = connection.dialect.name
+        for model in AUDITED:
+            table: Any = model.__table__  # type: ignore[attr-defined]
+            plain = await connection.execute(select(table).order_by(table.c.id))
+            canonical = await connection.execute(
+                select(*(canonical_sql(column, dialect) for column in table.c)).order_by(table.c.id)
+            )
+            expected = [tuple(canonical_value(value) for value in row) for row in plain]
+
+            # then
+            assert [tuple(row) for row in canonical] == expected, table.name
+            read[table.name] = len(expected)
+    for name in ("child", "sponsor", "address", "custody_event", "contact_attempt"):
+        assert read[name] >= 2, name
+
+
+async def stored_changes(engine: AsyncEngine) -> dict[int, str]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(events_table.c.sequence, canonical_sql(events_table.c.changes, "postgresql"))
+            if engine.dialect.name == "postgresql"
+            else text("SELECT sequence, changes FROM audit_event")
+        )
+        return dict(rows.all())
+
+
+async def store_changes(engine: AsyncEngine, sequence: int, changes: str) -> None:
+    """Write an event's `changes` text as it is, past the engine's JSON serializer."""
+    statement = (
+        "UPDATE audit_event SET changes = CAST(:changes AS json) WHERE sequence = :sequence"
+        if engine.dialect.name == "postgresql"
+        else "UPDATE audit_event SET changes = :changes WHERE sequence = :sequence"
+    )
+    async with engine.begin() as connection:
+        await connection.execute(text(statement), {"changes": changes, "sequence": sequence})
+
+
+@pytest.mark.usefixtures("unguarded")
+async def test_events_whose_changes_were_stored_in_another_json_form_still_verify(
+    engine: AsyncEngine, api: Api, clock: Clock
+) -> None:
+    # given: every event's changes in json.dumps' default form (spaces, ASCII escapes, the
+    # keys in the order they were made), as events were stored before they were compact
+    await released_child(api, clock)
+    for sequence, changes in (await stored_changes(engine)).items():
+        recorded = [
+            {"field": c["field"], "before": c["before"], "after": c["after"]}
+            for c in json.loads(changes)
+        ]
+        await store_changes(engine, sequence, json.dumps(recorded))
+    stored = await stored_changes(engine)
+    assert all('"field": ' in changes for changes in stored.values())
+
+    # when
+    report = await verify_database(engine)
+
+    # then
+    assert report.valid is True
+    assert report.event_count == len(stored)
+    assert report.problems == []
+    assert report.drifted == []
+
+
+@pytest.mark.parametrize(
+    "changes", ['{"field": "not a list"}', "[1, 2]", '[{"before": null}]', "not JSON at all"]
+)
+@pytest.mark.usefixtures("unguarded")
+async def test_changes_that_are_not_changes_are_named(
+    engine: AsyncEngine, api: Api, clock: Clock, changes: str
+) -> None:
+    # given
+    await released_child(api, clock)
+    async with engine.connect() as connection:
+        sequence, entity_type, entity_id = (
+            await connection.execute(
+                select(
+                    events_table.c.sequence, events_table.c.entity_type, events_table.c.entity_id
+                )
+                .where(events_table.c.action == "releaseToSponsor")
+                .order_by(events_table.c.sequence)
+                .limit(1)
+            )
+        ).one()
+
+    # when
+    try:
+        await store_changes(engine, sequence, changes)
+    except DBAPIError:
+        # PostgreSQL's json type refuses text that is not JSON: nothing to verify
+        assert engine.dialect.name == "postgresql"
+        assert changes == "not JSON at all"
+        return
+    report = await verify_database(engine)
+
+    # then
+    assert report.valid is False
+    assert report.first_invalid_sequence == sequence
+    assert report.problems == [f"event {sequence} does not match its hash"]
+    assert (entity_type, entity_id) in report.drifted
