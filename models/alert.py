@@ -37,5 +37,9 @@ class Alert(SQLModel, table=True):
     raised_at: datetime = Field(sa_type=UTCDateTime)
     detail: str = Field(max_length=500)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Who resolved it by hand; None while active or when the system saw its condition clear.
+    # A person's resolution stands while the condition holds: the system raises the kind
+    # again only on a new cause (see resolvers/alert_rules.py).
+    resolved_by: str | None = Field(default=None, max_length=100)
 
     child: "Child" = Relationship(back_populates="alerts", sa_relationship_kwargs={"lazy": "raise"})

@@ -17,14 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Address, Child
 from models.enums import AddressIssue, AddressSource, VerificationStatus
+from resolvers.alert_rules import SHARED_ADDRESS_MIN_SPONSORS
 from resolvers.children import IN_CUSTODY, current_address, lock_child, record_changed
 from resolvers.errors import InvalidInput, InvalidTransition, NotFound
 from resolvers.unit import Unit
 from resolvers.validation import past_date, past_instant, required_text
-
-# The same normalised address as the current address of this many children, each under a
-# different sponsor, is a trafficking indicator (SHARED_BY_UNRELATED_CHILDREN).
-SHARED_ADDRESS_MIN_SPONSORS = 4
 
 _US_SUBDIVISIONS = pycountry.subdivisions.get(country_code="US")  # type: ignore[no-untyped-call]
 _US_STATES = frozenset(str(s.code).removeprefix("US-") for s in _US_SUBDIVISIONS)

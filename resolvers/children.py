@@ -2,11 +2,19 @@
 expected version, counting the change, and keeping `location_status` true."""
 
 import uuid
+from collections.abc import Collection
 
 from sqlmodel import col, select
 
 from models import Address, Child, ContactAttempt
-from models.enums import ContactOutcome, CustodyStatus, LocationStatus, VerificationStatus
+from models.enums import (
+    AlertKind,
+    ContactOutcome,
+    CustodyStatus,
+    LocationStatus,
+    VerificationStatus,
+)
+from resolvers.alerts import evaluate_child
 from resolvers.errors import NotFound, VersionConflict
 from resolvers.unit import Unit
 
@@ -42,14 +50,24 @@ async def current_address(unit: Unit, child_id: uuid.UUID) -> Address | None:
     return (await unit.session.exec(statement)).one_or_none()
 
 
-async def record_changed(unit: Unit, child: Child) -> None:
-    """Count one change of the child's case record and recompute what derives from it.
-    Called once per mutation, after its writes."""
+async def record_changed(unit: Unit, child: Child, triggers: Collection[AlertKind] = ()) -> None:
+    """Count one change of the child's case record and recompute what derives from it: the
+    location status and the child's alerts. Called once per mutation, after its writes;
+    `triggers` are the alert kinds the change itself causes (beyond those seen here: an
+    address written, the location turning UNKNOWN)."""
+    triggered = set(triggers)
+    pending = (*unit.session.new, *unit.session.dirty)
+    if any(isinstance(row, Address) and row.child_id == child.id for row in pending):
+        triggered.add(AlertKind.ADDRESS_ISSUE)
+    was = child.location_status
     child.version += 1
     await unit.session.flush()
     child.location_status = await _location_status(unit, child)
+    if child.location_status == LocationStatus.UNKNOWN and was != LocationStatus.UNKNOWN:
+        triggered.add(AlertKind.LOCATION_UNKNOWN)
     unit.session.add(child)
     await unit.session.flush()
+    await evaluate_child(unit, child.id, triggered)
 
 
 async def _location_status(unit: Unit, child: Child) -> LocationStatus:

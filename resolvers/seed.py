@@ -26,7 +26,7 @@ from models.enums import (
     SponsorRelationship,
     VerificationStatus,
 )
-from resolvers import addresses, contact, custody
+from resolvers import addresses, alerts, contact, custody
 from resolvers.addresses import AddressFields
 from resolvers.children import current_address
 from resolvers.custody import SponsorFields
@@ -328,4 +328,6 @@ async def seed_demo(
     await s.custody_event(child, CustodyEventKind.TURNED_18, noon)
     child, _sponsor = await s.released_child(400)
     await s.custody_event(child, CustodyEventKind.REMOVED_OR_DEPARTED, s.ago(10))
+    # The alerts all of this calls for, as the server's sweep would raise them.
+    await s.run("sweep", alerts.sweep)
     return count + 2

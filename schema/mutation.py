@@ -4,36 +4,65 @@ of what it wrote, read in that same transaction."""
 
 import uuid
 from functools import partial
+from typing import Any
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models
-from resolvers import addresses, contact, custody, tokens
+from resolvers import addresses, alerts, contact, court, custody, docket, tokens
+from resolvers.errors import DomainError
 from resolvers.unit import Actor as ActorRecord
 from schema.context import Info
-from schema.errors import mutate
+from schema.errors import UserError, mutate
 from schema.ids import decode
 from schema.loading import field_selections, load_children, load_node
-from schema.permissions import CanChangeCases, CanManageTokens
+from schema.permissions import (
+    CanChangeCases,
+    CanManageTokens,
+    CanRecordHearings,
+    CanUpdateAlerts,
+)
 from schema.types.base import Actor
 from schema.types.inputs import (
     CreateApiTokenInput,
+    FileNoticeInput,
+    ImportDocketInput,
     IntakeChildInput,
+    IssueNoticeInput,
     RecordAddressInput,
     RecordContactAttemptInput,
     RecordCustodyEventInput,
+    RecordHearingOutcomeInput,
+    RecordRepresentationInput,
     ReleaseToSponsorInput,
+    ScheduleHearingInput,
+    ServeNoticeInput,
     TransferToHhsInput,
+    UpdateAlertInput,
     VerifyAddressInput,
 )
 from schema.types.payloads import (
     AddressPayload,
+    AlertPayload,
     ChildPayload,
     ContactAttemptPayload,
     CreateApiTokenPayload,
+    DocketRowError,
+    HearingPayload,
+    ImportDocketPayload,
+    NoticePayload,
+    RepresentationPayload,
 )
-from schema.types.records import Address, Child, ContactAttempt
+from schema.types.records import (
+    Address,
+    Alert,
+    Child,
+    ContactAttempt,
+    Hearing,
+    Notice,
+    Representation,
+)
 
 
 async def _selected_child(info: Info, session: AsyncSession, child_id: uuid.UUID) -> Child | None:
@@ -247,6 +276,195 @@ class AccessMutations:
         )
 
 
+async def _node_answer(
+    info: Info,
+    model: type,
+    type_name: str,
+    graphql_type: type,
+    field: str,
+    session: AsyncSession,
+    row: Any,
+) -> Any:
+    """What the client selected of the record just written, or None."""
+    node = await load_node(info, model, type_name, row.id, field_selections(info, field), session)
+    return node if isinstance(node, graphql_type) else None
+
+
+async def _notice_answer(info: Info, session: AsyncSession, row: models.Notice) -> NoticePayload:
+    notice = await _node_answer(info, models.Notice, "Notice", Notice, "notice", session, row)
+    return NoticePayload(notice=notice)
+
+
+async def _hearing_answer(info: Info, session: AsyncSession, row: models.Hearing) -> HearingPayload:
+    hearing = await _node_answer(info, models.Hearing, "Hearing", Hearing, "hearing", session, row)
+    return HearingPayload(hearing=hearing)
+
+
+async def _representation_answer(
+    info: Info, session: AsyncSession, row: models.Representation
+) -> RepresentationPayload:
+    representation = await _node_answer(
+        info,
+        models.Representation,
+        "Representation",
+        Representation,
+        "representation",
+        session,
+        row,
+    )
+    return RepresentationPayload(representation=representation)
+
+
+async def _alert_answer(info: Info, session: AsyncSession, row: models.Alert) -> AlertPayload:
+    alert = await _node_answer(info, models.Alert, "Alert", Alert, "alert", session, row)
+    return AlertPayload(alert=alert)
+
+
 @strawberry.type
-class Mutation(CustodyMutations, AddressMutations, AccessMutations):
+class CourtMutations:
+    @strawberry.mutation(permission_classes=[CanChangeCases])
+    async def issue_notice(self, info: Info, input: IssueNoticeInput) -> NoticePayload:
+        return await mutate(
+            info,
+            "issueNotice",
+            input.reason,
+            lambda unit: court.issue_notice(
+                unit,
+                child_id=decode(input.child_id, "Child", "childId"),
+                issued_on=input.issued_on,
+                court=input.court,
+            ),
+            partial(_notice_answer, info),
+            NoticePayload,
+        )
+
+    @strawberry.mutation(permission_classes=[CanChangeCases])
+    async def serve_notice(self, info: Info, input: ServeNoticeInput) -> NoticePayload:
+        return await mutate(
+            info,
+            "serveNotice",
+            input.reason,
+            lambda unit: court.serve_notice(
+                unit,
+                notice_id=decode(input.notice_id, "Notice", "noticeId"),
+                served_on=input.served_on,
+                method=input.method,
+            ),
+            partial(_notice_answer, info),
+            NoticePayload,
+        )
+
+    @strawberry.mutation(permission_classes=[CanChangeCases])
+    async def file_notice(self, info: Info, input: FileNoticeInput) -> NoticePayload:
+        return await mutate(
+            info,
+            "fileNotice",
+            input.reason,
+            lambda unit: court.file_notice(
+                unit,
+                notice_id=decode(input.notice_id, "Notice", "noticeId"),
+                filed_on=input.filed_on,
+            ),
+            partial(_notice_answer, info),
+            NoticePayload,
+        )
+
+    @strawberry.mutation(permission_classes=[CanRecordHearings])
+    async def schedule_hearing(self, info: Info, input: ScheduleHearingInput) -> HearingPayload:
+        return await mutate(
+            info,
+            "scheduleHearing",
+            input.reason,
+            lambda unit: court.schedule_hearing(
+                unit,
+                child_id=decode(input.child_id, "Child", "childId"),
+                court=input.court,
+                type=input.type,
+                scheduled_for=input.scheduled_for,
+            ),
+            partial(_hearing_answer, info),
+            HearingPayload,
+        )
+
+    @strawberry.mutation(permission_classes=[CanRecordHearings])
+    async def record_hearing_outcome(
+        self, info: Info, input: RecordHearingOutcomeInput
+    ) -> HearingPayload:
+        return await mutate(
+            info,
+            "recordHearingOutcome",
+            input.reason,
+            lambda unit: court.record_hearing_outcome(
+                unit,
+                hearing_id=decode(input.hearing_id, "Hearing", "hearingId"),
+                status=input.status,
+                in_absentia_order=input.in_absentia_order,
+                continued_to=input.continued_to,
+            ),
+            partial(_hearing_answer, info),
+            HearingPayload,
+        )
+
+    @strawberry.mutation(permission_classes=[CanChangeCases])
+    async def record_representation(
+        self, info: Info, input: RecordRepresentationInput
+    ) -> RepresentationPayload:
+        return await mutate(
+            info,
+            "recordRepresentation",
+            input.reason,
+            lambda unit: court.record_representation(
+                unit,
+                child_id=decode(input.child_id, "Child", "childId"),
+                attorney_name=input.attorney_name,
+                organization=input.organization,
+                entered_on=input.entered_on,
+            ),
+            partial(_representation_answer, info),
+            RepresentationPayload,
+        )
+
+    @strawberry.mutation(permission_classes=[CanRecordHearings])
+    async def import_docket(self, info: Info, input: ImportDocketInput) -> ImportDocketPayload:
+        """The rows are applied in batches of their own transactions: a bad row is listed in
+        `rejected` by its line and the others are applied; the same file again changes
+        nothing."""
+        context = info.context
+        try:
+            rows = list(docket.parse(docket.read_csv(input.csv), context.clock()))
+        except DomainError as error:
+            return ImportDocketPayload(user_errors=[UserError.from_error(error.at("input"))])
+        result = await docket.import_docket(
+            context.write_sessions,
+            context.actor,
+            rows,
+            clock=context.clock,
+            request_id=context.request_id,
+        )
+        return ImportDocketPayload(
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            rejected=[DocketRowError(line=r.line, message=r.message) for r in result.rejected],
+        )
+
+
+@strawberry.type
+class AlertMutations:
+    @strawberry.mutation(permission_classes=[CanUpdateAlerts])
+    async def update_alert(self, info: Info, input: UpdateAlertInput) -> AlertPayload:
+        return await mutate(
+            info,
+            "updateAlert",
+            input.note,
+            lambda unit: alerts.update_alert(
+                unit, alert_id=decode(input.alert_id, "Alert", "alertId"), status=input.status
+            ),
+            partial(_alert_answer, info),
+            AlertPayload,
+        )
+
+
+@strawberry.type
+class Mutation(CustodyMutations, AddressMutations, CourtMutations, AlertMutations, AccessMutations):
     pass

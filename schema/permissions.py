@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
-from models.enums import Role
+from models.enums import AlertStatus, Role
 from schema.context import Info
 
 
@@ -57,3 +57,24 @@ class CanAudit(RolePermission):
 
     allowed = frozenset({Role.OVERSIGHT})
     message = "Only OVERSIGHT may read the audit log and its verification."
+
+
+class CanRecordHearings(RolePermission):
+    """Scheduling hearings and recording their outcomes: case workers and court integrations."""
+
+    allowed = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.INTEGRATION})
+    message = "Your role may not schedule hearings or record their outcomes."
+
+
+class CanUpdateAlerts(RolePermission):
+    """Officers acknowledge alerts; only supervisors resolve them."""
+
+    allowed = frozenset({Role.OFFICER, Role.SUPERVISOR})
+    message = "Your role may not change this alert so."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        role = info.context.actor.role
+        wanted = getattr(kwargs.get("input"), "status", None)
+        if wanted == AlertStatus.RESOLVED:
+            return role == Role.SUPERVISOR
+        return role in self.allowed

@@ -1,14 +1,14 @@
 """The Query root, composed from one small class per area; each field only declares itself
 and calls resolvers."""
 
-from datetime import datetime
-from typing import cast
+from datetime import date, datetime
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from models.enums import Role
-from resolvers import history, reads
+from resolvers import history, oversight, reads
 from resolvers.errors import InvalidInput
 from schema.context import Info
 from schema.errors import as_graphql_errors
@@ -26,6 +26,7 @@ from schema.types.history import (
     with_global_ids,
 )
 from schema.types.inputs import AlertFilter, AuditFilter, ChildFilter, HearingFilter
+from schema.types.oversight import OversightReport
 from schema.types.records import NODE_TABLES, Alert, Child, Hearing
 
 
@@ -208,5 +209,26 @@ class HistoryQueries:
 
 
 @strawberry.type
-class Query(AccessQueries, CaseQueries, HearingQueries, AlertQueries, HistoryQueries):
+class OversightQueries:
+    @strawberry.field(
+        permission_classes=[CanAudit],
+        description="The figures of API.md's Oversight section, computed by SQL aggregates.",
+    )
+    async def oversight_report(
+        self,
+        info: Info,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        court: str | None = None,
+    ) -> OversightReport:
+        with as_graphql_errors():
+            async with info.context.read_sessions() as session:
+                report = await oversight.oversight_report(session, start=from_, end=to, court=court)
+        return OversightReport.from_report(report)
+
+
+@strawberry.type
+class Query(
+    AccessQueries, CaseQueries, HearingQueries, AlertQueries, HistoryQueries, OversightQueries
+):
     pass

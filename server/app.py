@@ -1,5 +1,7 @@
 """The Starlette application: bearer-token auth, the GraphQL route and health."""
 
+import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -9,7 +11,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -20,8 +23,9 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from models.base import utc_now
 from models.db import create_engine, session_factory
+from resolvers.alerts import SWEEPER, sweep
 from resolvers.tokens import authenticate
-from resolvers.unit import Actor, Clock
+from resolvers.unit import Actor, Clock, open_unit
 from schema import Context, schema
 from server.settings import Settings
 
@@ -134,6 +138,27 @@ async def _unauthorized(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
+async def _sweep_every(
+    interval: float, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """The server's own sweep of the time-driven alerts. Every process runs one; on PostgreSQL
+    only one of them sweeps at a time, the others skip their turn."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with open_unit(sessions, SWEEPER, "sweep", clock=clock) as unit:
+                result = await sweep(unit)
+        except Exception as error:  # the next turn tries again; the message may hold data
+            log.error("alert sweep failed: %s", type(error).__name__)
+            continue
+        if result is not None:
+            log.info(
+                "alert sweep: %d raised, %d resolved",
+                sum(result.raised.values()),
+                sum(result.resolved.values()),
+            )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -154,12 +179,6 @@ def create_app(
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
-        if owned:
-            await database.dispose()
-
     graphql = CasetrailGraphQL(
         database,
         settings,
@@ -167,6 +186,23 @@ def create_app(
         graphql_ide=None,
         allow_queries_via_get=True,
     )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        interval = settings.sweep_interval_seconds
+        sweeping = (
+            asyncio.create_task(_sweep_every(interval, graphql.write_sessions, clock))
+            if interval > 0
+            else None
+        )
+        yield
+        if sweeping is not None:
+            sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
+        if owned:
+            await database.dispose()
+
     app = Starlette(
         routes=[
             Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),

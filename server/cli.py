@@ -2,12 +2,15 @@
 
 import asyncio
 import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
@@ -17,9 +20,14 @@ from audit.verify import Verification, read_checkpoints, verify_database, verify
 from models.base import utc_now
 from models.db import create_engine, session_factory
 from models.enums import Role
+from resolvers import docket
+from resolvers.alerts import SWEEPER, SweepResult, sweep
+from resolvers.errors import InvalidInput
+from resolvers.oversight import OversightReport, oversight_report
 from resolvers.seed import seed_demo
 from resolvers.tokens import create_api_token
 from resolvers.unit import Actor, open_unit
+from resolvers.validation import past_instant
 from server.settings import Settings, async_database_url
 
 app = typer.Typer(help="casetrail: case records of unaccompanied children after release.")
@@ -152,6 +160,190 @@ async def _check_database(url: str) -> str | None:
         return await _behind(engine)
     finally:
         await engine.dispose()
+
+
+async def _sweep(settings: Settings, as_of: datetime | None) -> SweepResult | None:
+    engine = create_engine(settings.database_url)
+    try:
+        if (reason := await _behind(engine)) is not None:
+            console.print(reason)
+            raise typer.Exit(2)
+        sessions = session_factory(engine, writer=True, info=settings.write_session_info())
+        clock = (lambda: as_of) if as_of is not None else utc_now
+        async with open_unit(sessions, SWEEPER, "sweep", clock=clock) as unit:
+            return await sweep(unit)
+    finally:
+        await engine.dispose()
+
+
+@app.command("sweep")
+def sweep_command(
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Sweep as at this instant (ISO 8601 with its UTC offset), not now.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Raise the time-driven alerts that now hold; resolve every alert whose condition has
+    cleared. Exit 0 when swept, 3 when another process was sweeping."""
+    moment = None
+    if as_of is not None:
+        try:
+            moment = past_instant(datetime.fromisoformat(as_of), utc_now(), "as-of")
+        except (ValueError, InvalidInput) as error:
+            console.print(f"--as-of: {error}")
+            raise typer.Exit(2) from None
+    result = asyncio.run(_sweep(Settings(), moment))
+    if result is None:
+        console.print("Another process is sweeping; nothing was done.")
+        raise typer.Exit(3)
+    counts = {
+        kind.value: {"raised": result.raised[kind], "resolved": result.resolved[kind]}
+        for kind in result.raised
+    }
+    if as_json:
+        typer.echo(json.dumps(counts, indent=2))
+        return
+    table = Table("alert kind", "raised", "resolved", title="Sweep")
+    for kind, count in counts.items():
+        table.add_row(kind, str(count["raised"]), str(count["resolved"]))
+    Console().print(table)
+
+
+async def _import_docket(
+    settings: Settings, rows: list[docket.DocketRow | docket.Rejected], progress: Progress
+) -> docket.DocketResult:
+    engine = create_engine(settings.database_url)
+    try:
+        if (reason := await _behind(engine)) is not None:
+            console.print(reason)
+            raise typer.Exit(2)
+        sessions = session_factory(engine, writer=True, info=settings.write_session_info())
+        task = progress.add_task("importing", total=len(rows))
+        return await docket.import_docket(
+            sessions,
+            docket.DOCKET_IMPORTER,
+            rows,
+            clock=utc_now,
+            progress=lambda done: progress.advance(task, done),
+        )
+    finally:
+        await engine.dispose()
+
+
+@app.command("import-docket")
+def import_docket_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="The docket: CSV with its header, or JSON Lines (.jsonl) with the same fields.",
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Apply a court docket: each row creates or updates a hearing, or changes nothing. Rows
+    that cannot be applied are listed by line with the reason; the others are applied. Exit 0
+    when every row was applied, 1 when some were rejected."""
+    text = file.read_text(encoding="utf-8-sig")
+    try:
+        source = (
+            docket.read_json_lines(text.splitlines())
+            if file.suffix.lower() in (".jsonl", ".ndjson")
+            else docket.read_csv(text)
+        )
+        rows = list(docket.parse(source, utc_now()))
+    except InvalidInput as error:
+        console.print(f"{file.name}: {error.message}")
+        raise typer.Exit(2) from None
+    with Progress(console=console, transient=as_json) as progress:
+        result = asyncio.run(_import_docket(Settings(), rows, progress))
+    summary = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "rejected": [{"line": r.line, "message": r.message} for r in result.rejected],
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        Console().print(
+            f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
+            f"{len(result.rejected)} rejected"
+        )
+        for rejected in result.rejected:
+            Console().print(f"  line {rejected.line}: {rejected.message}")
+    raise typer.Exit(1 if result.rejected else 0)
+
+
+async def _report(
+    settings: Settings, start: date | None, end: date | None, court: str | None
+) -> OversightReport:
+    engine = create_engine(settings.database_url)
+    try:
+        if (reason := await _behind(engine)) is not None:
+            console.print(reason)
+            raise typer.Exit(2)
+        async with session_factory(engine)() as session:
+            return await oversight_report(session, start=start, end=end, court=court)
+    finally:
+        await engine.dispose()
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        console.print(f"--{name}: a date is YYYY-MM-DD.")
+        raise typer.Exit(2) from None
+
+
+@app.command("report")
+def report_command(
+    start: Annotated[
+        str | None, typer.Option("--from", help="First release date (YYYY-MM-DD, UTC).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last release date (YYYY-MM-DD, UTC).")
+    ] = None,
+    court: Annotated[str | None, typer.Option(help="Only children with a hearing here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """The oversight report: the figures of API.md's Oversight section."""
+    try:
+        report = asyncio.run(_report(Settings(), _day(start, "from"), _day(end, "to"), court))
+    except InvalidInput as error:
+        console.print(error.message)
+        raise typer.Exit(2) from None
+    figures = {
+        "transferred_to_hhs": report.transferred_to_hhs,
+        "released_to_sponsor": report.released_to_sponsor,
+        "released_without_served_notice": report.released_without_served_notice,
+        "released_without_hearing": report.released_without_hearing,
+        "failed_to_appear": report.failed_to_appear,
+        "failed_to_appear_location_unknown": report.failed_to_appear_location_unknown,
+        "in_absentia_orders": report.in_absentia_orders,
+        "represented_share": round(report.represented_share, 4),
+        "open_alerts": {kind.value: count for kind, count in report.open_alerts.items()},
+    }
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    table = Table("figure", "children", title="Oversight report")
+    for name, value in figures.items():
+        if name == "open_alerts":
+            continue
+        shown = f"{value:.1%}" if name == "represented_share" else f"{value:,}"
+        table.add_row(name.replace("_", " "), shown)
+    for kind, count in report.open_alerts.items():
+        table.add_row(f"open alerts: {kind.value}", f"{count:,}")
+    Console().print(table)
 
 
 @audit_app.command("keygen")

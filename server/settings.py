@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audit.chain import SIGNER_KEY
 from audit.checkpoints import DEFAULT_EVERY, Signer, load_private_key
+from resolvers.alert_rules import THRESHOLDS_KEY, AlertThresholds
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./casetrail.db"
 
@@ -33,6 +34,13 @@ class Settings(BaseSettings):
     audit_signing_key_file: Path | None = None
     # A signed checkpoint of the history every this many events.
     audit_checkpoint_every: int = Field(default=DEFAULT_EVERY, ge=1)
+    # The alert thresholds of API.md's Automation section.
+    alert_notice_not_served_days: int = Field(default=30, ge=1)
+    alert_address_unverified_days: int = Field(default=30, ge=1)
+    alert_transfer_overdue_hours: int = Field(default=72, ge=1)
+    alert_hearing_without_counsel_days: int = Field(default=30, ge=1)
+    # The server's own sweep of the time-driven alerts, every this many seconds (0: none).
+    sweep_interval_seconds: float = Field(default=300, ge=0)
 
     @field_validator("database_url")
     @classmethod
@@ -49,6 +57,15 @@ class Settings(BaseSettings):
             return None
         return Signer(load_private_key(self.audit_signing_key_file), self.audit_checkpoint_every)
 
+    def alert_thresholds(self) -> AlertThresholds:
+        return AlertThresholds(
+            notice_not_served_days=self.alert_notice_not_served_days,
+            address_unverified_days=self.alert_address_unverified_days,
+            transfer_overdue_hours=self.alert_transfer_overdue_hours,
+            hearing_without_counsel_days=self.alert_hearing_without_counsel_days,
+        )
+
     def write_session_info(self) -> dict[str, Any]:
-        """What every writing session starts with: the history's checkpoint signer."""
-        return {SIGNER_KEY: self.audit_signer()}
+        """What every writing session starts with: the history's checkpoint signer and the
+        alert thresholds."""
+        return {SIGNER_KEY: self.audit_signer(), THRESHOLDS_KEY: self.alert_thresholds()}

@@ -61,6 +61,40 @@ mutation Contact($input: RecordContactAttemptInput!) {{
   }}
 }}"""
 
+NOTICE_FIELDS = "id status issuedOn servedOn serviceMethod filedOn court"
+ISSUE_NOTICE = f"""
+mutation Issue($input: IssueNoticeInput!) {{
+  issueNotice(input: $input) {{ notice {{ {NOTICE_FIELDS} }} {USER_ERRORS} }}
+}}"""
+SERVE_NOTICE = f"""
+mutation Serve($input: ServeNoticeInput!) {{
+  serveNotice(input: $input) {{ notice {{ {NOTICE_FIELDS} }} {USER_ERRORS} }}
+}}"""
+FILE_NOTICE = f"""
+mutation File($input: FileNoticeInput!) {{
+  fileNotice(input: $input) {{ notice {{ {NOTICE_FIELDS} }} {USER_ERRORS} }}
+}}"""
+HEARING_FIELDS = "id court type scheduledFor status inAbsentiaOrder"
+SCHEDULE_HEARING = f"""
+mutation Schedule($input: ScheduleHearingInput!) {{
+  scheduleHearing(input: $input) {{ hearing {{ {HEARING_FIELDS} }} {USER_ERRORS} }}
+}}"""
+HEARING_OUTCOME = f"""
+mutation Outcome($input: RecordHearingOutcomeInput!) {{
+  recordHearingOutcome(input: $input) {{ hearing {{ {HEARING_FIELDS} }} {USER_ERRORS} }}
+}}"""
+RECORD_REPRESENTATION = f"""
+mutation Represent($input: RecordRepresentationInput!) {{
+  recordRepresentation(input: $input) {{
+    representation {{ id attorneyName organization enteredOn withdrawnOn }}
+    {USER_ERRORS}
+  }}
+}}"""
+UPDATE_ALERT = f"""
+mutation Alert($input: UpdateAlertInput!) {{
+  updateAlert(input: $input) {{ alert {{ id kind status raisedAt detail }} {USER_ERRORS} }}
+}}"""
+
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
@@ -178,6 +212,58 @@ async def released_child(
         input["sponsorId"] = sponsor_id
     released: dict[str, Any] = (await ok(api, RELEASE, "releaseToSponsor", input))["child"]
     return released
+
+
+async def filed_notice(
+    api: Api, clock: Clock, child: dict[str, Any], *, court: str = "HOU", days_ago: int = 6
+) -> dict[str, Any]:
+    """A Notice to Appear issued, served and filed at `court` for the child."""
+    day = (clock() - timedelta(days=days_ago)).date().isoformat()
+    notice = (
+        await ok(
+            api,
+            ISSUE_NOTICE,
+            "issueNotice",
+            {"childId": child["id"], "issuedOn": day, "court": court},
+        )
+    )["notice"]
+    await ok(
+        api,
+        SERVE_NOTICE,
+        "serveNotice",
+        {"noticeId": notice["id"], "servedOn": day, "method": "PERSONAL"},
+    )
+    filed: dict[str, Any] = (
+        await ok(api, FILE_NOTICE, "fileNotice", {"noticeId": notice["id"], "filedOn": day})
+    )["notice"]
+    return filed
+
+
+async def scheduled_hearing(
+    api: Api,
+    clock: Clock,
+    child: dict[str, Any],
+    *,
+    court: str = "HOU",
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """A SCHEDULED master-calendar hearing at `court` (default: in two weeks), the notice
+    filed there first."""
+    await filed_notice(api, clock, child, court=court)
+    hearing: dict[str, Any] = (
+        await ok(
+            api,
+            SCHEDULE_HEARING,
+            "scheduleHearing",
+            {
+                "childId": child["id"],
+                "court": court,
+                "type": "MASTER_CALENDAR",
+                "scheduledFor": iso(at or clock() + timedelta(days=14)),
+            },
+        )
+    )["hearing"]
+    return hearing
 
 
 async def stored_rows(engine: AsyncEngine) -> dict[str, list[str]]:

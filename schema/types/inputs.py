@@ -14,8 +14,10 @@ from models.enums import (
     CustodyEventKind,
     CustodyStatus,
     HearingStatus,
+    HearingType,
     LocationStatus,
     Role,
+    ServiceMethod,
     SponsorRelationship,
     VerificationStatus,
 )
@@ -182,6 +184,70 @@ class RecordContactAttemptInput:
     outcome: ContactOutcome
     notes: str | None = None
     reason: str | None = None
+
+
+@strawberry.input
+class IssueNoticeInput:
+    child_id: strawberry.ID
+    issued_on: date
+    court: str
+    reason: str | None = None
+
+
+@strawberry.input
+class ServeNoticeInput:
+    notice_id: strawberry.ID
+    served_on: date
+    method: ServiceMethod
+    reason: str | None = None
+
+
+@strawberry.input
+class FileNoticeInput:
+    notice_id: strawberry.ID
+    filed_on: date
+    reason: str | None = None
+
+
+@strawberry.input
+class ScheduleHearingInput:
+    child_id: strawberry.ID
+    court: str
+    type: HearingType
+    scheduled_for: datetime
+    reason: str | None = None
+
+
+@strawberry.input
+class RecordHearingOutcomeInput:
+    hearing_id: strawberry.ID
+    status: HearingStatus
+    in_absentia_order: bool | None = None
+    continued_to: datetime | None = None
+    reason: str | None = None
+
+
+@strawberry.input
+class RecordRepresentationInput:
+    child_id: strawberry.ID
+    attorney_name: str
+    organization: str | None = None
+    entered_on: date
+    reason: str | None = None
+
+
+@strawberry.input
+class UpdateAlertInput:
+    alert_id: strawberry.ID
+    status: AlertStatus
+    note: str | None = None
+
+
+@strawberry.input
+class ImportDocketInput:
+    csv: str = strawberry.field(
+        description="a_number,court,hearing_type,scheduled_for,status,in_absentia_order"
+    )
 
 
 @strawberry.input

@@ -4,7 +4,15 @@ import strawberry
 
 from schema.errors import UserError
 from schema.types.base import Actor
-from schema.types.records import Address, Child, ContactAttempt
+from schema.types.records import (
+    Address,
+    Alert,
+    Child,
+    ContactAttempt,
+    Hearing,
+    Notice,
+    Representation,
+)
 
 
 @strawberry.type
@@ -17,6 +25,45 @@ class ChildPayload:
 class AddressPayload:
     address: Address | None = None
     child: Child | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class NoticePayload:
+    notice: Notice | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class HearingPayload:
+    hearing: Hearing | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RepresentationPayload:
+    representation: Representation | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AlertPayload:
+    alert: Alert | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DocketRowError:
+    line: int
+    message: str
+
+
+@strawberry.type
+class ImportDocketPayload:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[DocketRowError] = strawberry.field(default_factory=list)
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

@@ -19,17 +19,27 @@ from tests.conftest import Api, Clock
 from tests.factories import (
     CONTACT_ATTEMPT,
     CUSTODY_EVENT,
+    FILE_NOTICE,
+    HEARING_OUTCOME,
     INTAKE,
+    ISSUE_NOTICE,
     RECORD_ADDRESS,
+    RECORD_REPRESENTATION,
     RELEASE,
+    SCHEDULE_HEARING,
+    SERVE_NOTICE,
     TRANSFER,
+    UPDATE_ALERT,
     VERIFY_ADDRESS,
+    filed_notice,
     home_address,
     in_hhs_child,
     intake_child,
     iso,
     new_a_number,
+    ok,
     released_child,
+    scheduled_hearing,
     stored_rows,
 )
 
@@ -222,6 +232,97 @@ async def call_contact_attempt(api: Api, clock: Clock) -> Call:
     return Call(CONTACT_ATTEMPT, {"input": input})
 
 
+async def call_oversight_report(api: Api, clock: Clock) -> Call:
+    await released_child(api, clock)
+    return Call("query { oversightReport { releasedToSponsor openAlerts { kind count } } }", {})
+
+
+async def call_issue_notice(api: Api, clock: Clock) -> Call:
+    child = await released_child(api, clock)
+    day = (clock() - timedelta(days=1)).date().isoformat()
+    return Call(ISSUE_NOTICE, {"input": {"childId": child["id"], "issuedOn": day, "court": "HOU"}})
+
+
+async def _issued_notice(api: Api, clock: Clock) -> tuple[str, str]:
+    """An issued notice's ID and its issue date."""
+    child = await released_child(api, clock)
+    day = (clock() - timedelta(days=1)).date().isoformat()
+    input = {"childId": child["id"], "issuedOn": day, "court": "HOU"}
+    notice = (await ok(api, ISSUE_NOTICE, "issueNotice", input))["notice"]
+    return notice["id"], day
+
+
+async def call_serve_notice(api: Api, clock: Clock) -> Call:
+    notice_id, day = await _issued_notice(api, clock)
+    input = {"noticeId": notice_id, "servedOn": day, "method": "MAIL"}
+    return Call(SERVE_NOTICE, {"input": input})
+
+
+async def call_file_notice(api: Api, clock: Clock) -> Call:
+    notice_id, day = await _issued_notice(api, clock)
+    input = {"noticeId": notice_id, "servedOn": day, "method": "MAIL"}
+    await ok(api, SERVE_NOTICE, "serveNotice", input)
+    return Call(FILE_NOTICE, {"input": {"noticeId": notice_id, "filedOn": day}})
+
+
+async def call_schedule_hearing(api: Api, clock: Clock) -> Call:
+    child = await released_child(api, clock)
+    await filed_notice(api, clock, child)
+    input = {
+        "childId": child["id"],
+        "court": "HOU",
+        "type": "INDIVIDUAL",
+        "scheduledFor": iso(clock() + timedelta(days=20)),
+    }
+    return Call(SCHEDULE_HEARING, {"input": input})
+
+
+async def call_hearing_outcome(api: Api, clock: Clock) -> Call:
+    child = await released_child(api, clock)
+    hearing = await scheduled_hearing(api, clock, child, at=clock() - timedelta(days=1))
+    return Call(HEARING_OUTCOME, {"input": {"hearingId": hearing["id"], "status": "APPEARED"}})
+
+
+async def call_record_representation(api: Api, clock: Clock) -> Call:
+    child = await released_child(api, clock)
+    input = {
+        "childId": child["id"],
+        "attorneyName": "Lucía Fernández",
+        "organization": "Kids in Need of Defense",
+        "enteredOn": clock().date().isoformat(),
+    }
+    return Call(RECORD_REPRESENTATION, {"input": input})
+
+
+async def call_update_alert(api: Api, clock: Clock) -> Call:
+    child = await released_child(api, clock)
+    hearing = await scheduled_hearing(api, clock, child, at=clock() - timedelta(days=1))
+    input = {"hearingId": hearing["id"], "status": "FAILED_TO_APPEAR"}
+    await ok(api, HEARING_OUTCOME, "recordHearingOutcome", input)
+    alerts = await api.data(ALERTS)
+    alert_id = alerts["alerts"]["edges"][0]["node"]["id"]
+    return Call(UPDATE_ALERT, {"input": {"alertId": alert_id, "status": "ACKNOWLEDGED"}})
+
+
+IMPORT_DOCKET = """
+mutation Import($input: ImportDocketInput!) {
+  importDocket(input: $input) {
+    created updated unchanged rejected { line message } userErrors { code message field }
+  }
+}"""
+
+
+async def call_import_docket(api: Api, clock: Clock) -> Call:
+    child = await released_child(api, clock)
+    number = child["aNumber"]
+    when = iso(clock() + timedelta(days=30))
+    csv = (
+        "a_number,court,hearing_type,scheduled_for,status,in_absentia_order\n"
+        f"{number},HOU,MASTER_CALENDAR,{when},,\n"
+    )
+    return Call(IMPORT_DOCKET, {"input": {"csv": csv}})
+
+
 async def call_create_token(api: Api, clock: Clock) -> Call:
     return Call(CREATE_TOKEN, {"input": {"name": "court-feed", "role": "INTEGRATION"}})
 
@@ -237,6 +338,7 @@ QUERIES: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "auditLog": (call_audit_log, frozenset({Role.OVERSIGHT})),
     "auditVerification": (call_audit_verification, frozenset({Role.OVERSIGHT})),
     "childAsOf": (call_child_as_of, frozenset({Role.OFFICER, Role.SUPERVISOR, Role.OVERSIGHT})),
+    "oversightReport": (call_oversight_report, frozenset({Role.OVERSIGHT})),
 }
 MUTATIONS: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "intakeChild": (call_intake, CASE_WRITERS),
@@ -246,6 +348,15 @@ MUTATIONS: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "recordAddress": (call_record_address, CASE_WRITERS),
     "verifyAddress": (call_verify_address, CASE_WRITERS),
     "recordContactAttempt": (call_contact_attempt, CASE_WRITERS),
+    "issueNotice": (call_issue_notice, CASE_WRITERS),
+    "serveNotice": (call_serve_notice, CASE_WRITERS),
+    "fileNotice": (call_file_notice, CASE_WRITERS),
+    "scheduleHearing": (call_schedule_hearing, CASE_WRITERS | {Role.INTEGRATION}),
+    "recordHearingOutcome": (call_hearing_outcome, CASE_WRITERS | {Role.INTEGRATION}),
+    "recordRepresentation": (call_record_representation, CASE_WRITERS),
+    # Acknowledging; resolving is for supervisors only (tests/api/test_court.py).
+    "updateAlert": (call_update_alert, CASE_WRITERS),
+    "importDocket": (call_import_docket, CASE_WRITERS | {Role.INTEGRATION}),
     "createApiToken": (call_create_token, frozenset({Role.ADMIN})),
 }
 OPERATIONS = {**QUERIES, **MUTATIONS}

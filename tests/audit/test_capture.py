@@ -1185,6 +1185,7 @@ async def test_every_write_of_the_demo_seeder_is_recorded(
         "recordAddress",
         "verifyAddress",
         "seed",
+        "sweep",
     }
     report = await verify_database(engine)
     assert (report.valid, report.event_count, report.first_invalid_sequence) == (

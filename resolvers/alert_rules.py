@@ -1,0 +1,275 @@
+"""When each kind of alert holds, written once as a SQL condition on a child: the same
+condition decides for one child in the transaction of a change and for every child in a sweep.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select
+from sqlmodel import col
+
+from models import Address, Alert, Child, CustodyEvent, Hearing, Notice, Representation
+from models.enums import (
+    AlertKind,
+    CustodyEventKind,
+    CustodyStatus,
+    HearingStatus,
+    LocationStatus,
+    NoticeStatus,
+    VerificationStatus,
+)
+
+# The same normalised address as the current address of this many children, each under a
+# different sponsor, is a trafficking indicator (the address issue SHARED_BY_UNRELATED_CHILDREN).
+SHARED_ADDRESS_MIN_SPONSORS = 4
+# Session info key under which a writing session carries the thresholds (from the settings).
+THRESHOLDS_KEY = "alert_thresholds"
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    notice_not_served_days: int = 30
+    address_unverified_days: int = 30
+    transfer_overdue_hours: int = 72
+    hearing_without_counsel_days: int = 30
+
+
+Condition = Callable[[datetime, AlertThresholds], ColumnElement[bool]]
+Since = Callable[[datetime, AlertThresholds], ColumnElement[Any]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: AlertKind
+    # Raised in the transaction of the change that makes it hold; else by the sweep. The
+    # system resolves an alert of any kind as soon as a change or a sweep finds it cleared.
+    event_driven: bool
+    holds: Condition
+    # When the condition's present cause began (the hearing missed, the address taken up...):
+    # a person who resolved the kind after that has dealt with this cause, so the system does
+    # not raise it again until a new one. None: only a new triggering change raises it again.
+    since: Since | None
+    detail: str
+
+    def dealt_with(self, now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+        """A person resolved this kind for the child since its present cause began."""
+        conditions = [
+            col(Alert.child_id) == Child.id,
+            col(Alert.kind) == self.kind,
+            col(Alert.resolved_by).is_not(None),
+        ]
+        if self.since is not None:
+            conditions.append(col(Alert.resolved_at) >= self.since(now, limits))
+        return exists().where(*conditions)
+
+
+def _failed_to_appear(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+    """A hearing the child failed to appear at, and no appearance at a later one."""
+    later = _table(Hearing).alias("later")
+    return exists().where(
+        col(Hearing.child_id) == Child.id,
+        col(Hearing.status) == HearingStatus.FAILED_TO_APPEAR,
+        ~exists()
+        .where(
+            later.c.child_id == Child.id,
+            later.c.status == HearingStatus.APPEARED,
+            later.c.scheduled_for > Hearing.scheduled_for,
+        )
+        .correlate(Child, Hearing),
+    )
+
+
+def _failed_to_appear_since(now: datetime, limits: AlertThresholds) -> ColumnElement[Any]:
+    return (
+        select(func.max(Hearing.scheduled_for))
+        .where(
+            col(Hearing.child_id) == Child.id,
+            col(Hearing.status) == HearingStatus.FAILED_TO_APPEAR,
+        )
+        .scalar_subquery()
+        .correlate(Child)
+    )
+
+
+def _location_unknown(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+    return col(Child.location_status) == LocationStatus.UNKNOWN
+
+
+def _latest_custody_event(*kinds: CustodyEventKind) -> ColumnElement[datetime]:
+    statement = select(func.max(CustodyEvent.occurred_at)).where(
+        col(CustodyEvent.child_id) == Child.id
+    )
+    if kinds:
+        statement = statement.where(col(CustodyEvent.kind).in_(kinds))
+    return statement.scalar_subquery().correlate(Child)
+
+
+def _notice_not_served(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+    released_before = now - timedelta(days=limits.notice_not_served_days)
+    return and_(
+        col(Child.custody_status) == CustodyStatus.RELEASED_TO_SPONSOR,
+        _latest_custody_event(CustodyEventKind.RELEASED_TO_SPONSOR) < released_before,
+        ~exists().where(
+            col(Notice.child_id) == Child.id,
+            col(Notice.status).in_((NoticeStatus.SERVED, NoticeStatus.FILED)),
+        ),
+    )
+
+
+def _released_since(now: datetime, limits: AlertThresholds) -> ColumnElement[Any]:
+    return _latest_custody_event(CustodyEventKind.RELEASED_TO_SPONSOR)
+
+
+def _custody_since(now: datetime, limits: AlertThresholds) -> ColumnElement[Any]:
+    return _latest_custody_event()
+
+
+def _address_since(now: datetime, limits: AlertThresholds) -> ColumnElement[Any]:
+    """The current address's first day: what was resolved before it concerned another."""
+    return (
+        select(func.max(Address.effective_from))
+        .where(col(Address.child_id) == Child.id, col(Address.effective_to).is_(None))
+        .scalar_subquery()
+        .correlate(Child)
+    )
+
+
+def _current_address(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(
+        col(Address.child_id) == Child.id, col(Address.effective_to).is_(None), *conditions
+    )
+
+
+def _address_unverified(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+    since = (now - timedelta(days=limits.address_unverified_days)).date()
+    return _current_address(
+        col(Address.verification) == VerificationStatus.UNVERIFIED,
+        col(Address.effective_from) < since,
+    )
+
+
+def _address_issue(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+    """The current address has any of the issues `Address.issues` reads (see addresses.py)."""
+    other = _table(Address).alias("other")
+    sharing = _table(Address).alias("sharing")
+    sharer = _table(Child).alias("sharer")
+    missing_unit = and_(
+        col(Address.line2).is_(None),
+        exists().where(
+            other.c.street_key == Address.street_key,
+            other.c.line2.is_not(None),
+            other.c.child_id != Address.child_id,
+        ),
+    )
+    sponsors_at_address = (
+        select(func.count(func.distinct(sharer.c.sponsor_id)))
+        .select_from(sharing.join(sharer, sharer.c.id == sharing.c.child_id))
+        .where(sharing.c.address_key == Address.address_key, sharing.c.effective_to.is_(None))
+        .scalar_subquery()
+    )
+    return _current_address(
+        or_(
+            col(Address.undeliverable).is_(True),
+            missing_unit,
+            sponsors_at_address >= SHARED_ADDRESS_MIN_SPONSORS,
+        )
+    )
+
+
+def _transfer_overdue(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+    since = now - timedelta(hours=limits.transfer_overdue_hours)
+    return and_(
+        col(Child.custody_status) == CustodyStatus.IN_DHS_CUSTODY,
+        _latest_custody_event() < since,
+    )
+
+
+def _hearing_without_counsel(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+    until = now + timedelta(days=limits.hearing_without_counsel_days)
+    return and_(
+        exists().where(
+            col(Hearing.child_id) == Child.id,
+            col(Hearing.status) == HearingStatus.SCHEDULED,
+            col(Hearing.scheduled_for) >= now,
+            col(Hearing.scheduled_for) <= until,
+        ),
+        ~exists().where(
+            col(Representation.child_id) == Child.id,
+            col(Representation.withdrawn_on).is_(None),
+        ),
+    )
+
+
+def _upcoming_hearing_since(now: datetime, limits: AlertThresholds) -> ColumnElement[Any]:
+    """Since the child's last hearing before now (or ever): a resolution after it covers the
+    hearings still to come."""
+    last = (
+        select(func.max(Hearing.scheduled_for))
+        .where(col(Hearing.child_id) == Child.id, col(Hearing.scheduled_for) < now)
+        .scalar_subquery()
+        .correlate(Child)
+    )
+    return func.coalesce(last, _BEGINNING)
+
+
+_BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def _table(model: type) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+RULES = (
+    Rule(
+        AlertKind.FAILED_TO_APPEAR,
+        True,
+        _failed_to_appear,
+        _failed_to_appear_since,
+        "The child failed to appear at a hearing and has not appeared at a later one.",
+    ),
+    Rule(
+        AlertKind.LOCATION_UNKNOWN,
+        True,
+        _location_unknown,
+        None,
+        "Where the child is living is not known.",
+    ),
+    Rule(
+        AlertKind.ADDRESS_ISSUE,
+        True,
+        _address_issue,
+        _address_since,
+        "The child's current address has an issue (missing unit, undeliverable or shared).",
+    ),
+    Rule(
+        AlertKind.NOTICE_NOT_SERVED,
+        False,
+        _notice_not_served,
+        _released_since,
+        "Released to a sponsor past the threshold with no Notice to Appear served.",
+    ),
+    Rule(
+        AlertKind.ADDRESS_UNVERIFIED,
+        False,
+        _address_unverified,
+        _address_since,
+        "The child's current address has been unverified past the threshold.",
+    ),
+    Rule(
+        AlertKind.TRANSFER_OVERDUE,
+        False,
+        _transfer_overdue,
+        _custody_since,
+        "In DHS custody past the threshold without transfer to HHS.",
+    ),
+    Rule(
+        AlertKind.HEARING_WITHOUT_COUNSEL,
+        False,
+        _hearing_without_counsel,
+        _upcoming_hearing_since,
+        "A hearing is coming up within the threshold and the child has no counsel.",
+    ),
+)

@@ -1,0 +1,130 @@
+"""The oversight report: the figures API.md defines, each one SQL aggregate over the children,
+never a loop over them in Python."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import Alert, Child, CustodyEvent, Hearing, Notice, Representation
+from models.enums import (
+    AlertKind,
+    AlertStatus,
+    CustodyEventKind,
+    HearingStatus,
+    LocationStatus,
+    NoticeStatus,
+)
+from resolvers.court import court_code
+from resolvers.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class OversightReport:
+    transferred_to_hhs: int
+    released_to_sponsor: int
+    released_without_served_notice: int
+    released_without_hearing: int
+    failed_to_appear: int
+    failed_to_appear_location_unknown: int
+    in_absentia_orders: int
+    represented_share: float
+    open_alerts: dict[AlertKind, int] = field(default_factory=dict)
+
+
+def _instants(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """[start, end] as calendar dates in UTC: from the start of `start` to the start of the
+    day after `end`."""
+    if start is not None and end is not None and end < start:
+        raise InvalidInput("`to` is before `from`.", ["to"])
+    since = datetime.combine(start, time(), tzinfo=UTC) if start is not None else None
+    until = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC) if end else None
+    return since, until
+
+
+def _event_between(
+    kind: CustodyEventKind, since: datetime | None, until: datetime | None
+) -> ColumnElement[bool]:
+    conditions = [col(CustodyEvent.child_id) == Child.id, col(CustodyEvent.kind) == kind]
+    if since is not None:
+        conditions.append(col(CustodyEvent.occurred_at) >= since)
+    if until is not None:
+        conditions.append(col(CustodyEvent.occurred_at) < until)
+    return exists().where(*conditions)
+
+
+def _hearing(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(col(Hearing.child_id) == Child.id, *conditions)
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
+
+
+async def oversight_report(
+    session: AsyncSession,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    court: str | None = None,
+) -> OversightReport:
+    """Three statements: the released cohort's figures, the transfers, the open alerts."""
+    since, until = _instants(start, end)
+    released = _event_between(CustodyEventKind.RELEASED_TO_SPONSOR, since, until)
+    cohort = [released]
+    if court is not None:
+        cohort.append(_hearing(col(Hearing.court) == court_code(court)))
+    failed = _hearing(col(Hearing.status) == HearingStatus.FAILED_TO_APPEAR)
+    appeared = _hearing(col(Hearing.status) == HearingStatus.APPEARED)
+    represented = exists().where(
+        col(Representation.child_id) == Child.id, col(Representation.withdrawn_on).is_(None)
+    )
+    served = exists().where(
+        col(Notice.child_id) == Child.id,
+        col(Notice.status).in_((NoticeStatus.SERVED, NoticeStatus.FILED)),
+    )
+    connection = await session.connection()  # plain aggregates: rows, not records
+    figures = (
+        await connection.execute(
+            select(
+                func.count(),
+                _count(~served),
+                _count(~_hearing()),
+                _count(failed),
+                _count(and_(failed, col(Child.location_status) == LocationStatus.UNKNOWN)),
+                _count(_hearing(col(Hearing.in_absentia_order).is_(True))),
+                _count(appeared),
+                _count(and_(appeared, represented)),
+            )
+            .select_from(Child)
+            .where(*cohort)
+        )
+    ).one()
+    transferred = (
+        await connection.execute(
+            select(func.count())
+            .select_from(Child)
+            .where(_event_between(CustodyEventKind.TRANSFERRED_TO_HHS, since, until))
+        )
+    ).scalar_one()
+    open_alerts = dict.fromkeys(AlertKind, 0)
+    for kind, count in await connection.execute(
+        select(col(Alert.kind), func.count())
+        .where(col(Alert.status) == AlertStatus.OPEN)
+        .group_by(col(Alert.kind))
+    ):
+        open_alerts[AlertKind(kind)] = count
+    (size, unserved, unheard, fta, fta_unknown, absentia, heard, heard_represented) = figures
+    return OversightReport(
+        transferred_to_hhs=transferred,
+        released_to_sponsor=size,
+        released_without_served_notice=unserved,
+        released_without_hearing=unheard,
+        failed_to_appear=fta,
+        failed_to_appear_location_unknown=fta_unknown,
+        in_absentia_orders=absentia,
+        represented_share=heard_represented / heard if heard else 0.0,
+        open_alerts=open_alerts,
+    )
