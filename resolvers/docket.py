@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -91,6 +91,10 @@ def parse_row(line: int, values: Mapping[str, Any], now: datetime) -> DocketRow:
         raise InvalidInput("scheduled_for is not an ISO 8601 date-time.", []) from None
     if when.tzinfo is None or when.utcoffset() is None:
         raise InvalidInput("scheduled_for must carry its UTC offset.", [])
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput("scheduled_for is out of range.", []) from None
     status_text = text("status").upper()
     try:
         status = HearingStatus(status_text) if status_text else HearingStatus.SCHEDULED
@@ -108,24 +112,36 @@ def parse_row(line: int, values: Mapping[str, Any], now: datetime) -> DocketRow:
         raise InvalidInput("An in absentia order is only made with FAILED_TO_APPEAR.", [])
     if status in _HELD and when > now + CLOCK_SKEW:
         raise InvalidInput(f"{status.value} for a hearing that has not taken place yet.", [])
-    return DocketRow(line, number, court, kind, when.astimezone(UTC), status, in_absentia)
+    return DocketRow(line, number, court, kind, when, status, in_absentia)
 
 
-def read_csv(source: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, values) of each data row; the header must name the docket's columns."""
+# What a reader yields for each row: its line and its values, or why it has none.
+SourceRow = tuple[int, Mapping[str, Any] | str]
+
+
+def read_csv(source: str) -> Iterator[SourceRow]:
+    """Each data row with the line it starts on; the header must name the docket's columns."""
     reader = csv.DictReader(io.StringIO(source, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
     if sorted(header) != sorted(FIELDS):
         raise InvalidInput(f"The CSV header must be: {','.join(FIELDS)}.", ["csv"])
     reader.fieldnames = header
-    for values in reader:
+    while True:
+        line = reader.line_num + 1  # a quoted value may run over several lines
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield line, "The row is not well-formed CSV."
+            continue
         if None in values or any(v is None for v in values.values()):
-            yield reader.line_num, {"": "wrong number of columns"}
+            yield line, "The row has the wrong number of columns."
         else:
-            yield reader.line_num, values
+            yield line, values
 
 
-def read_json_lines(source: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_json_lines(source: Iterable[str]) -> Iterator[SourceRow]:
     for line, raw in enumerate(source, start=1):
         if not raw.strip():
             continue
@@ -133,20 +149,33 @@ def read_json_lines(source: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]
             values = json.loads(raw)
         except json.JSONDecodeError:
             values = None
-        yield line, values if isinstance(values, dict) else {"": "not a JSON object"}
+        yield line, values if isinstance(values, dict) else "The line is not a JSON object."
 
 
-def parse(
-    rows: Iterable[tuple[int, Mapping[str, Any]]], now: datetime
-) -> Iterator[DocketRow | Rejected]:
+def parse(rows: Iterable[SourceRow], now: datetime) -> Iterator[DocketRow | Rejected]:
+    """Each row parsed, or rejected with the field at fault; of rows that name the same hearing
+    (A-number, court, instant) only the last is applied, so a file always means one state."""
+    parsed: list[DocketRow | Rejected] = []
+    last_of: dict[tuple[str, str, datetime], int] = {}
     for line, values in rows:
-        if "" in values:
-            yield Rejected(line, f"The row has the {values['']}.")
+        if isinstance(values, str):
+            parsed.append(Rejected(line, values))
             continue
         try:
-            yield parse_row(line, values, now)
+            row = parse_row(line, values, now)
         except DomainError as error:
-            yield Rejected(line, error.message)
+            where = f"{'.'.join(error.field)}: " if error.field else ""
+            parsed.append(Rejected(line, where + error.message))
+            continue
+        key = (row.a_number, row.court, row.scheduled_for)
+        if key in last_of:
+            earlier = cast(DocketRow, parsed[last_of[key]])
+            parsed[last_of[key]] = Rejected(
+                earlier.line, f"The same hearing is listed again on line {line}, which applies."
+            )
+        last_of[key] = len(parsed)
+        parsed.append(row)
+    yield from parsed
 
 
 async def import_docket(

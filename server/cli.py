@@ -249,7 +249,11 @@ def import_docket_command(
     """Apply a court docket: each row creates or updates a hearing, or changes nothing. Rows
     that cannot be applied are listed by line with the reason; the others are applied. Exit 0
     when every row was applied, 1 when some were rejected."""
-    text = file.read_text(encoding="utf-8-sig")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        console.print(f"{file.name}: not UTF-8 text.")
+        raise typer.Exit(2) from None
     try:
         source = (
             docket.read_json_lines(text.splitlines())
