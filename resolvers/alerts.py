@@ -17,6 +17,7 @@ from models import Alert, Child
 from models.enums import AlertKind, AlertStatus, Role
 from resolvers.alert_rules import RULES, THRESHOLDS_KEY, AlertThresholds, Rule
 from resolvers.errors import InvalidTransition, NotFound
+from resolvers.live import note_raised
 from resolvers.unit import Actor, Unit
 
 ACTIVE = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
@@ -105,13 +106,15 @@ async def evaluate_children(
 
 
 def _new_alert(unit: Unit, child_id: uuid.UUID, rule: Rule) -> Alert:
-    return Alert(
+    alert = Alert(
         child_id=child_id,
         kind=rule.kind,
         status=AlertStatus.OPEN,
         raised_at=unit.now(),
         detail=rule.detail,
     )
+    note_raised(unit.session.sync_session, alert.id, rule.kind)
+    return alert
 
 
 def _resolve(unit: Unit, alert: Alert) -> None:

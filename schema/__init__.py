@@ -13,6 +13,7 @@ from resolvers import history
 from schema.context import Context, Info
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.subscription import Subscription
 
 log = logging.getLogger("casetrail.graphql")
 
@@ -66,6 +67,7 @@ class CasetrailSchema(strawberry.Schema):
 schema = CasetrailSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[
         # Parsing and validating the same document again costs as much as a small query.
         lambda: ParserCache(maxsize=256),

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info as StrawberryInfo
 
+from resolvers.live import AlertBroker
 from resolvers.unit import Actor, Clock
 
 
@@ -23,6 +24,10 @@ class Context:
     audit_public_key: Ed25519PublicKey | None = None
     # Children whose records this request read: written to the access log when it ends.
     children_read: set[uuid.UUID] = field(default_factory=set)
+    # This process's live alerts; None where none are served.
+    live: AlertBroker | None = None
+    # A WebSocket's connection_init payload (graphql-transport-ws), which may carry the token.
+    connection_params: dict[str, object] | None = None
 
 
 Info = StrawberryInfo[Context, None]

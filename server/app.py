@@ -8,28 +8,38 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.unset import UNSET, UnsetType
 
 from models.base import utc_now
 from models.db import create_engine, session_factory
+from models.enums import Role
 from resolvers.alerts import SWEEPER, sweep
+from resolvers.live import CHANNEL, PUBLISH_KEY, AlertBroker
+from resolvers.live import decode as decode_announcement
 from resolvers.tokens import authenticate
 from resolvers.unit import Actor, Clock, open_unit
 from schema import Context, schema
 from server.settings import Settings
 
 log = logging.getLogger("casetrail")
+# The actor of a WebSocket until its connection_init names one (no field is reached before).
+_NOT_YET_KNOWN = Actor(name="", role=Role.INTEGRATION)
+_ACKNOWLEDGED = cast(UnsetType, UNSET)  # connection_ack with no payload
+_LISTENER_CHECK_SECONDS = 10
 
 GRAPHQL_PATH = "/graphql"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -45,23 +55,44 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         signer = settings.audit_signer()
         self.engine = engine
         self.read_sessions = session_factory(engine)
-        self.write_sessions = session_factory(
-            engine, writer=True, info=settings.write_session_info()
-        )
         self.audit_public_key = signer.public_key if signer is not None else None
         self.clock = clock
+        self.live = AlertBroker()
+        self.write_sessions = session_factory(
+            engine,
+            writer=True,
+            info={**settings.write_session_info(), PUBLISH_KEY: self.live.publish},
+        )
 
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["state"]
         return Context(
-            actor=state["actor"],
+            actor=state.get("actor") or _NOT_YET_KNOWN,
             read_sessions=self.read_sessions,
             write_sessions=self.write_sessions,
             clock=self.clock,
             request_id=state["request_id"],
             engine=self.engine,
             audit_public_key=self.audit_public_key,
+            live=self.live,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A WebSocket names its actor by the upgrade's Authorization header (checked by
+        BearerAuth) or by `{"Authorization": "Bearer <token>"}` in connection_init."""
+        if context.actor is not _NOT_YET_KNOWN:
+            return _ACKNOWLEDGED
+        params = context.connection_params or {}
+        authorization = params.get("Authorization", params.get("authorization"))
+        actor = (
+            await _actor(self.read_sessions, authorization)
+            if isinstance(authorization, str)
+            else None
+        )
+        if actor is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        context.actor = actor
+        return _ACKNOWLEDGED
 
 
 class BearerAuth:
@@ -75,10 +106,13 @@ class BearerAuth:
         self.graphiql_html = get_graphql_ide_html("graphiql") if graphiql else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != GRAPHQL_PATH:
+        if scope["type"] not in ("http", "websocket") or scope["path"] != GRAPHQL_PATH:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send, headers)
+            return
         supplied = headers.get("x-request-id", "")
         request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
@@ -95,11 +129,29 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
     async def _actor(self, authorization: str) -> Actor | None:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        async with self.sessions() as session:
-            return await authenticate(session, token.strip())
+        return await _actor(self.sessions, authorization)
+
+    async def _websocket(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]
+    ) -> None:
+        """A token on the upgrade must be good; without one, connection_init must bring it."""
+        state = scope.setdefault("state", {})
+        state["request_id"] = uuid.uuid4().hex
+        if "authorization" in headers:
+            actor = await self._actor(headers["authorization"])
+            if actor is None:
+                await send({"type": "websocket.close", "code": 4401})
+                return
+            state["actor"] = actor
+        await self.app(scope, receive, send)
+
+
+async def _actor(sessions: async_sessionmaker[AsyncSession], authorization: str) -> Actor | None:
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    async with sessions() as session:
+        return await authenticate(session, token.strip())
 
 
 def _is_graphiql_page(scope: Scope, headers: dict[str, str]) -> bool:
@@ -159,6 +211,31 @@ async def _sweep_every(
             )
 
 
+async def _relay_notifications(engine: AsyncEngine, broker: AlertBroker) -> None:
+    """PostgreSQL: each process LISTENs on a connection of its own, so an alert raised through
+    any process (or the command line) reaches this process's subscribers once it commits."""
+    dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def received(_connection: object, _pid: int, _channel: str, payload: str) -> None:
+        raised = decode_announcement(payload)
+        if raised is not None:
+            broker.publish([raised])
+
+    while True:
+        try:
+            connection = await asyncpg.connect(dsn)
+            try:
+                await connection.add_listener(CHANNEL, received)
+                while True:  # a dead connection shows here, and is replaced
+                    await asyncio.sleep(_LISTENER_CHECK_SECONDS)
+                    await connection.execute("SELECT 1")
+            finally:
+                await connection.close()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            log.error("live alerts: %s; listening again", type(error).__name__)
+            await asyncio.sleep(1)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -189,23 +266,27 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        interval = settings.sweep_interval_seconds
-        sweeping = (
-            asyncio.create_task(_sweep_every(interval, graphql.write_sessions, clock))
-            if interval > 0
-            else None
-        )
+        tasks = []
+        if settings.sweep_interval_seconds > 0:
+            tasks.append(
+                asyncio.create_task(
+                    _sweep_every(settings.sweep_interval_seconds, graphql.write_sessions, clock)
+                )
+            )
+        if database.dialect.name == "postgresql":
+            tasks.append(asyncio.create_task(_relay_notifications(database, graphql.live)))
         yield
-        if sweeping is not None:
-            sweeping.cancel()
+        for task in tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await sweeping
+                await task
         if owned:
             await database.dispose()
 
     app = Starlette(
         routes=[
             Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+            WebSocketRoute(GRAPHQL_PATH, graphql),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,

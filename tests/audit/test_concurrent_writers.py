@@ -1,9 +1,6 @@
 """Eight writers at once through two server processes: one gap-free, valid chain."""
 
 import asyncio
-import os
-import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +15,7 @@ from audit.verify import events_table as events
 from audit.verify import verify_database
 from models.enums import Role
 from tests.factories import INTAKE, iso, new_a_number
-from tests.server.test_cli import COMMAND, free_port
+from tests.processes import serving
 
 WRITERS = 8
 INTAKES_PER_WRITER = 5
@@ -28,37 +25,8 @@ EVENTS_PER_INTAKE = 2  # the child and its APPREHENDED custody event
 @pytest.fixture
 def two_servers(database_url: str, tmp_path: Path) -> Iterator[list[str]]:
     """Two `casetrail serve` processes on loopback, on the test's database."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
-    environment["CASETRAIL_DATABASE_URL"] = database_url
-    ports = [free_port(), free_port()]
-    servers = [
-        subprocess.Popen(
-            [*COMMAND, "serve", "--port", str(port)],
-            cwd=tmp_path,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    bases = [f"http://127.0.0.1:{port}" for port in ports]
-    try:
-        deadline = time.monotonic() + 60
-        for base, server in zip(bases, servers, strict=True):
-            while True:
-                assert server.poll() is None, "a server exited early"
-                assert time.monotonic() < deadline, "a server did not start in time"
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+    with serving(database_url, 2, tmp_path) as bases:
         yield bases
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=20)
 
 
 async def event_count(engine: AsyncEngine) -> int:

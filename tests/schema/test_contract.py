@@ -12,13 +12,6 @@ SHARED_CONTRACT = ROOT.parent / "shared" / "contract.graphql"
 COPIED_CONTRACT = Path(__file__).with_name("contract.graphql")
 CONTRACT = SHARED_CONTRACT if SHARED_CONTRACT.exists() else COPIED_CONTRACT
 
-# Parts of the contract not served yet, each named as graphql-core reports it. The work that
-# builds a part removes its entries; an entry that is no longer reported fails the test too.
-PENDING = {
-    # Live alerts.
-    "Subscription was removed.",
-}
-
 
 def test_committed_sdl_is_the_served_schema() -> None:
     committed = (ROOT / "schema.graphql").read_text()
@@ -27,14 +20,13 @@ def test_committed_sdl_is_the_served_schema() -> None:
     )
 
 
-def test_served_schema_breaks_nothing_in_the_contract_but_the_pending_parts() -> None:
+def test_served_schema_holds_the_whole_contract() -> None:
     contract = build_schema(CONTRACT.read_text())
     served = build_schema(schema.as_str())
 
     reported = {change.description for change in find_breaking_changes(contract, served)}
 
-    assert reported - PENDING == set(), "the served schema breaks the contract"
-    assert PENDING - reported == set(), "built now: remove these from PENDING"
+    assert reported == set(), "the served schema breaks the contract"
 
 
 def test_copied_contract_is_the_shared_one() -> None:
