@@ -3,8 +3,9 @@ never a loop over them in Python."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,6 +20,8 @@ from models.enums import (
 )
 from resolvers.court import court_code
 from resolvers.errors import InvalidInput
+
+_REPORT_WORK_MEM = "128MB"
 
 
 @dataclass(frozen=True)
@@ -47,16 +50,23 @@ def _instants(start: date | None, end: date | None) -> tuple[datetime | None, da
 def _event_between(
     kind: CustodyEventKind, since: datetime | None, until: datetime | None
 ) -> ColumnElement[bool]:
-    conditions = [col(CustodyEvent.child_id) == Child.id, col(CustodyEvent.kind) == kind]
+    conditions = [col(CustodyEvent.kind) == kind]
     if since is not None:
         conditions.append(col(CustodyEvent.occurred_at) >= since)
     if until is not None:
         conditions.append(col(CustodyEvent.occurred_at) < until)
-    return exists().where(*conditions)
+    return _among(CustodyEvent.child_id, *conditions)
+
+
+def _among(child_id: Any, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The child is among those with such a record. An uncorrelated set: the database builds
+    it once and looks each child up in it (a hashed subplan), where a correlated EXISTS would
+    probe an index once per child and per figure."""
+    return col(Child.id).in_(select(child_id).where(*conditions))
 
 
 def _hearing(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    return exists().where(col(Hearing.child_id) == Child.id, *conditions)
+    return _among(Hearing.child_id, *conditions)
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -78,14 +88,14 @@ async def oversight_report(
         cohort.append(_hearing(col(Hearing.court) == court_code(court)))
     failed = _hearing(col(Hearing.status) == HearingStatus.FAILED_TO_APPEAR)
     appeared = _hearing(col(Hearing.status) == HearingStatus.APPEARED)
-    represented = exists().where(
-        col(Representation.child_id) == Child.id, col(Representation.withdrawn_on).is_(None)
-    )
-    served = exists().where(
-        col(Notice.child_id) == Child.id,
-        col(Notice.status).in_((NoticeStatus.SERVED, NoticeStatus.FILED)),
+    represented = _among(Representation.child_id, col(Representation.withdrawn_on).is_(None))
+    served = _among(
+        Notice.child_id, col(Notice.status).in_((NoticeStatus.SERVED, NoticeStatus.FILED))
     )
     connection = await session.connection()  # plain aggregates: rows, not records
+    if connection.dialect.name == "postgresql":
+        # Room for the sets above to be hashed in memory (for this transaction only).
+        await connection.execute(text(f"SET LOCAL work_mem = '{_REPORT_WORK_MEM}'"))
     figures = (
         await connection.execute(
             select(
