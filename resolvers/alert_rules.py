@@ -106,11 +106,28 @@ def _latest_custody_event(*kinds: CustodyEventKind) -> ColumnElement[datetime]:
     return statement.scalar_subquery().correlate(Child)
 
 
+def _latest_custody_event_before(
+    instant: datetime, *kinds: CustodyEventKind
+) -> ColumnElement[bool]:
+    """The child's latest custody event (of these kinds) came before `instant`: one before
+    it and none since. Said as two EXISTS, which the database runs as a semi-join and an
+    anti-join over all children, where comparing a correlated max() is one probe a child."""
+
+    def events(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+        of_kind = [col(CustodyEvent.kind).in_(kinds)] if kinds else []
+        return exists().where(col(CustodyEvent.child_id) == Child.id, *of_kind, *conditions)
+
+    return and_(
+        events(col(CustodyEvent.occurred_at) < instant),
+        ~events(col(CustodyEvent.occurred_at) >= instant),
+    )
+
+
 def _notice_not_served(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
     released_before = now - timedelta(days=limits.notice_not_served_days)
     return and_(
         col(Child.custody_status) == CustodyStatus.RELEASED_TO_SPONSOR,
-        _latest_custody_event(CustodyEventKind.RELEASED_TO_SPONSOR) < released_before,
+        _latest_custody_event_before(released_before, CustodyEventKind.RELEASED_TO_SPONSOR),
         ~exists().where(
             col(Notice.child_id) == Child.id,
             col(Notice.status).in_((NoticeStatus.SERVED, NoticeStatus.FILED)),
@@ -182,7 +199,7 @@ def _transfer_overdue(now: datetime, limits: AlertThresholds) -> ColumnElement[b
     since = now - timedelta(hours=limits.transfer_overdue_hours)
     return and_(
         col(Child.custody_status) == CustodyStatus.IN_DHS_CUSTODY,
-        _latest_custody_event() < since,
+        _latest_custody_event_before(since),
     )
 
 

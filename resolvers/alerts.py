@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import case, exists, func
+from sqlalchemy import case, exists, func, text
 from sqlmodel import col, select
 
 from models import Alert, Child
@@ -132,6 +132,7 @@ class SweepResult:
 # PostgreSQL advisory lock key of the sweep: one process sweeps at a time.
 SWEEP_LOCK_KEY = 0x63_74_73_77_65_65_70  # "ctsweep"
 SWEEPER = Actor(name="alert-sweep", role=Role.ADMIN)
+SWEEP_WORK_MEM = "128MB"
 
 
 async def sweep(unit: Unit) -> SweepResult | None:
@@ -147,6 +148,9 @@ async def sweep(unit: Unit) -> SweepResult | None:
         locked = await unit.session.exec(select(func.pg_try_advisory_xact_lock(SWEEP_LOCK_KEY)))
         if not locked.one():
             return None
+    if connection.dialect.name == "postgresql":
+        # Room for those sets to be hashed in memory (for this transaction only).
+        await connection.execute(text(f"SET LOCAL work_mem = '{SWEEP_WORK_MEM}'"))
     now, limits = unit.now(), thresholds(unit)
     result = SweepResult()
     for rule in RULES:
@@ -161,14 +165,15 @@ async def sweep(unit: Unit) -> SweepResult | None:
             await unit.session.exec(select(Child.id).where(condition, ~already, ~dealt_with))
         ).all()
         unit.session.add_all(_new_alert(unit, child_id, rule) for child_id in to_alert)
+        # The children the condition holds for, as a set the database builds once (its
+        # EXISTS run as joins); negating the condition alert by alert would probe each.
+        holding = sa.select(col(Child.id)).where(condition)
         cleared = (
             await unit.session.exec(
-                select(Alert)
-                .join(Child, col(Child.id) == col(Alert.child_id))
-                .where(
+                select(Alert).where(
                     col(Alert.kind) == rule.kind,
                     col(Alert.status).in_(ACTIVE),
-                    ~condition,
+                    col(Alert.child_id).not_in(holding),
                 )
             )
         ).all()
