@@ -2,6 +2,8 @@
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -162,18 +164,25 @@ async def _check_database(url: str) -> str | None:
         await engine.dispose()
 
 
-async def _sweep(settings: Settings, as_of: datetime | None) -> SweepResult | None:
+@asynccontextmanager
+async def _database_at_head(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The configured database, or exit 2 saying what to run when it is behind the code."""
     engine = create_engine(settings.database_url)
     try:
         if (reason := await _behind(engine)) is not None:
             console.print(reason)
             raise typer.Exit(2)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def _sweep(settings: Settings, as_of: datetime | None) -> SweepResult | None:
+    async with _database_at_head(settings) as engine:
         sessions = session_factory(engine, writer=True, info=settings.write_session_info())
         clock = (lambda: as_of) if as_of is not None else utc_now
         async with open_unit(sessions, SWEEPER, "sweep", clock=clock) as unit:
             return await sweep(unit)
-    finally:
-        await engine.dispose()
 
 
 @app.command("sweep")
@@ -216,11 +225,7 @@ def sweep_command(
 async def _import_docket(
     settings: Settings, rows: list[docket.DocketRow | docket.Rejected], progress: Progress
 ) -> docket.DocketResult:
-    engine = create_engine(settings.database_url)
-    try:
-        if (reason := await _behind(engine)) is not None:
-            console.print(reason)
-            raise typer.Exit(2)
+    async with _database_at_head(settings) as engine:
         sessions = session_factory(engine, writer=True, info=settings.write_session_info())
         task = progress.add_task("importing", total=len(rows))
         return await docket.import_docket(
@@ -230,8 +235,6 @@ async def _import_docket(
             clock=utc_now,
             progress=lambda done: progress.advance(task, done),
         )
-    finally:
-        await engine.dispose()
 
 
 @app.command("import-docket")
@@ -287,15 +290,8 @@ def import_docket_command(
 async def _report(
     settings: Settings, start: date | None, end: date | None, court: str | None
 ) -> OversightReport:
-    engine = create_engine(settings.database_url)
-    try:
-        if (reason := await _behind(engine)) is not None:
-            console.print(reason)
-            raise typer.Exit(2)
-        async with session_factory(engine)() as session:
-            return await oversight_report(session, start=start, end=end, court=court)
-    finally:
-        await engine.dispose()
+    async with _database_at_head(settings) as engine, session_factory(engine)() as session:
+        return await oversight_report(session, start=start, end=end, court=court)
 
 
 def _day(value: str | None, name: str) -> date | None:
