@@ -309,9 +309,15 @@ async def released_cases(engine: AsyncEngine, count: int) -> list[Case]:
 
 
 async def event_count(engine: AsyncEngine) -> int:
+    """Events of the case records the mutations write; the alerts those changes raise (a
+    crowded street, a child not located) are events too, but not the mutations' own."""
     async with engine.connect() as connection:
         count: int = (
-            await connection.execute(select(func.count()).select_from(events_table))
+            await connection.execute(
+                select(func.count())
+                .select_from(events_table)
+                .where(events_table.c.entity_type != "Alert")
+            )
         ).scalar_one()
     return count
 

@@ -68,27 +68,34 @@ async def evaluate_children(
     `kinds` the change can affect, when the caller knows them."""
     if not triggered:
         return
+    children = list(triggered)
+    active = {
+        (alert.child_id, alert.kind): alert
+        for alert in await unit.session.exec(
+            select(Alert).where(col(Alert.child_id).in_(children), col(Alert.status).in_(ACTIVE))
+        )
+    }
+    # What can change here: an event-driven kind may be raised; an active alert resolved.
+    # The time-driven kinds with no active alert are the sweep's, and are not evaluated.
+    active_kinds = {kind for _, kind in active}
+    rules = [
+        rule
+        for rule in RULES
+        if (kinds is None or rule.kind in kinds)
+        and (rule.event_driven or rule.kind in active_kinds)
+    ]
+    if not rules:
+        return
     now, limits = unit.now(), thresholds(unit)
-    rules = [rule for rule in RULES if kinds is None or rule.kind in kinds]
     columns: list[Any] = [Child.id]
     for rule in rules:
         columns.append(case((rule.holds(now, limits), True), else_=False))
         columns.append(case((rule.dealt_with(now, limits), True), else_=False))
-    children = list(triggered)
     await unit.session.flush()  # the flags are read straight from the connection
     connection = await unit.session.connection()
-    rows = await connection.execute(sa.select(*columns).where(col(Child.id).in_(children)))
+    statement = sa.select(*columns).where(col(Child.id).in_(children))
+    rows = await connection.execute(statement)
     flags = {row[0]: row[1:] for row in rows}
-    active = {
-        (alert.child_id, alert.kind): alert
-        for alert in await unit.session.exec(
-            select(Alert).where(
-                col(Alert.child_id).in_(children),
-                col(Alert.status).in_(ACTIVE),
-                col(Alert.kind).in_([rule.kind for rule in rules]),
-            )
-        )
-    }
     for child_id, caused in triggered.items():
         for index, rule in enumerate(rules):
             holds, dealt_with = flags[child_id][2 * index], flags[child_id][2 * index + 1]
