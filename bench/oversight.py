@@ -31,9 +31,8 @@ from models import Alert, Child
 from models.db import create_engine, session_factory
 from models.enums import AlertStatus
 from resolvers.alert_rules import RULES, AlertThresholds
-from resolvers.alerts import SWEEPER, SweepResult, sweep
+from resolvers.alerts import SweepResult, sweep_now
 from resolvers.oversight import OversightReport, oversight_report
-from resolvers.unit import open_unit
 
 # oversight_report's keyword arguments: start, end, court.
 Window = dict[str, Any]
@@ -164,8 +163,7 @@ async def run(arguments: argparse.Namespace) -> None:
                     return await oversight_report(session, **window)
 
             async def swept(at: datetime) -> SweepResult | None:
-                async with open_unit(writers, SWEEPER, "sweep", clock=lambda: at) as unit:
-                    return await sweep(unit)
+                return await sweep_now(writers, lambda: at)
 
             figures = await report({})
             windows: list[tuple[str, Window]] = [

@@ -11,14 +11,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import case, exists, func, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Alert, Child
 from models.enums import AlertKind, AlertStatus, Role
 from resolvers.alert_rules import RULES, THRESHOLDS_KEY, AlertThresholds, Rule
 from resolvers.errors import InvalidTransition, NotFound
 from resolvers.live import note_raised
-from resolvers.unit import Actor, Unit
+from resolvers.unit import Actor, Clock, Unit, open_unit
 
 ACTIVE = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
@@ -140,6 +142,12 @@ class SweepResult:
 SWEEP_LOCK_KEY = 0x63_74_73_77_65_65_70  # "ctsweep"
 SWEEPER = Actor(name="alert-sweep", role=Role.ADMIN)
 SWEEP_WORK_MEM = "128MB"
+
+
+async def sweep_now(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> SweepResult | None:
+    """One sweep in a transaction of its own, by the sweeper, at `clock`'s time."""
+    async with open_unit(sessions, SWEEPER, "sweep", clock=clock) as unit:
+        return await sweep(unit)
 
 
 async def sweep(unit: Unit) -> SweepResult | None:

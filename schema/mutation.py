@@ -3,6 +3,7 @@ input, calls one resolver inside one transaction, and answers with what the clie
 of what it wrote, read in that same transaction."""
 
 import uuid
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -56,12 +57,8 @@ from schema.types.payloads import (
 )
 from schema.types.records import (
     Address,
-    Alert,
     Child,
     ContactAttempt,
-    Hearing,
-    Notice,
-    Representation,
 )
 
 
@@ -276,48 +273,16 @@ class AccessMutations:
         )
 
 
-async def _node_answer(
-    info: Info,
-    model: type,
-    type_name: str,
-    graphql_type: type,
-    field: str,
-    session: AsyncSession,
-    row: Any,
+async def _record_answer(
+    info: Info, field: str, payload: Callable[..., Any], session: AsyncSession, row: Any
 ) -> Any:
-    """What the client selected of the record just written, or None."""
-    node = await load_node(info, model, type_name, row.id, field_selections(info, field), session)
-    return node if isinstance(node, graphql_type) else None
-
-
-async def _notice_answer(info: Info, session: AsyncSession, row: models.Notice) -> NoticePayload:
-    notice = await _node_answer(info, models.Notice, "Notice", Notice, "notice", session, row)
-    return NoticePayload(notice=notice)
-
-
-async def _hearing_answer(info: Info, session: AsyncSession, row: models.Hearing) -> HearingPayload:
-    hearing = await _node_answer(info, models.Hearing, "Hearing", Hearing, "hearing", session, row)
-    return HearingPayload(hearing=hearing)
-
-
-async def _representation_answer(
-    info: Info, session: AsyncSession, row: models.Representation
-) -> RepresentationPayload:
-    representation = await _node_answer(
-        info,
-        models.Representation,
-        "Representation",
-        Representation,
-        "representation",
-        session,
-        row,
+    """The payload, with what the client selected under `field` of the record just written
+    (its table's name is its GraphQL type's)."""
+    table = type(row)
+    node = await load_node(
+        info, table, table.__name__, row.id, field_selections(info, field), session
     )
-    return RepresentationPayload(representation=representation)
-
-
-async def _alert_answer(info: Info, session: AsyncSession, row: models.Alert) -> AlertPayload:
-    alert = await _node_answer(info, models.Alert, "Alert", Alert, "alert", session, row)
-    return AlertPayload(alert=alert)
+    return payload(**{field: node})
 
 
 @strawberry.type
@@ -334,7 +299,7 @@ class CourtMutations:
                 issued_on=input.issued_on,
                 court=input.court,
             ),
-            partial(_notice_answer, info),
+            partial(_record_answer, info, "notice", NoticePayload),
             NoticePayload,
         )
 
@@ -350,7 +315,7 @@ class CourtMutations:
                 served_on=input.served_on,
                 method=input.method,
             ),
-            partial(_notice_answer, info),
+            partial(_record_answer, info, "notice", NoticePayload),
             NoticePayload,
         )
 
@@ -365,7 +330,7 @@ class CourtMutations:
                 notice_id=decode(input.notice_id, "Notice", "noticeId"),
                 filed_on=input.filed_on,
             ),
-            partial(_notice_answer, info),
+            partial(_record_answer, info, "notice", NoticePayload),
             NoticePayload,
         )
 
@@ -382,7 +347,7 @@ class CourtMutations:
                 type=input.type,
                 scheduled_for=input.scheduled_for,
             ),
-            partial(_hearing_answer, info),
+            partial(_record_answer, info, "hearing", HearingPayload),
             HearingPayload,
         )
 
@@ -401,7 +366,7 @@ class CourtMutations:
                 in_absentia_order=input.in_absentia_order,
                 continued_to=input.continued_to,
             ),
-            partial(_hearing_answer, info),
+            partial(_record_answer, info, "hearing", HearingPayload),
             HearingPayload,
         )
 
@@ -420,7 +385,7 @@ class CourtMutations:
                 organization=input.organization,
                 entered_on=input.entered_on,
             ),
-            partial(_representation_answer, info),
+            partial(_record_answer, info, "representation", RepresentationPayload),
             RepresentationPayload,
         )
 
@@ -460,7 +425,7 @@ class AlertMutations:
             lambda unit: alerts.update_alert(
                 unit, alert_id=decode(input.alert_id, "Alert", "alertId"), status=input.status
             ),
-            partial(_alert_answer, info),
+            partial(_record_answer, info, "alert", AlertPayload),
             AlertPayload,
         )
 

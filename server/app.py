@@ -27,11 +27,11 @@ from strawberry.types.unset import UNSET, UnsetType
 from models.base import utc_now
 from models.db import create_engine, session_factory
 from models.enums import Role
-from resolvers.alerts import SWEEPER, sweep
+from resolvers.alerts import sweep_now
 from resolvers.live import CHANNEL, PUBLISH_KEY, AlertBroker
 from resolvers.live import decode as decode_announcement
 from resolvers.tokens import authenticate
-from resolvers.unit import Actor, Clock, open_unit
+from resolvers.unit import Actor, Clock
 from schema import Context, schema
 from server.settings import Settings
 
@@ -198,8 +198,7 @@ async def _sweep_every(
     while True:
         await asyncio.sleep(interval)
         try:
-            async with open_unit(sessions, SWEEPER, "sweep", clock=clock) as unit:
-                result = await sweep(unit)
+            result = await sweep_now(sessions, clock)
         except Exception as error:  # the next turn tries again; the message may hold data
             log.error("alert sweep failed: %s", type(error).__name__)
             continue

@@ -4,6 +4,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -23,7 +24,7 @@ from models.base import utc_now
 from models.db import create_engine, session_factory
 from models.enums import Role
 from resolvers import docket
-from resolvers.alerts import SWEEPER, SweepResult, sweep
+from resolvers.alerts import SweepResult, sweep_now
 from resolvers.errors import InvalidInput
 from resolvers.oversight import OversightReport, oversight_report
 from resolvers.seed import seed_demo
@@ -180,9 +181,7 @@ async def _database_at_head(settings: Settings) -> AsyncIterator[AsyncEngine]:
 async def _sweep(settings: Settings, as_of: datetime | None) -> SweepResult | None:
     async with _database_at_head(settings) as engine:
         sessions = session_factory(engine, writer=True, info=settings.write_session_info())
-        clock = (lambda: as_of) if as_of is not None else utc_now
-        async with open_unit(sessions, SWEEPER, "sweep", clock=clock) as unit:
-            return await sweep(unit)
+        return await sweep_now(sessions, (lambda: as_of) if as_of is not None else utc_now)
 
 
 @app.command("sweep")
@@ -322,13 +321,7 @@ def report_command(
         console.print(error.message)
         raise typer.Exit(2) from None
     figures = {
-        "transferred_to_hhs": report.transferred_to_hhs,
-        "released_to_sponsor": report.released_to_sponsor,
-        "released_without_served_notice": report.released_without_served_notice,
-        "released_without_hearing": report.released_without_hearing,
-        "failed_to_appear": report.failed_to_appear,
-        "failed_to_appear_location_unknown": report.failed_to_appear_location_unknown,
-        "in_absentia_orders": report.in_absentia_orders,
+        **asdict(report),
         "represented_share": round(report.represented_share, 4),
         "open_alerts": {kind.value: count for kind, count in report.open_alerts.items()},
     }

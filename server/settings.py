@@ -11,6 +11,7 @@ from audit.checkpoints import DEFAULT_EVERY, Signer, load_private_key
 from resolvers.alert_rules import THRESHOLDS_KEY, AlertThresholds
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./casetrail.db"
+_API = AlertThresholds()  # the thresholds API.md names
 
 
 def async_database_url(url: str) -> str:
@@ -35,10 +36,10 @@ class Settings(BaseSettings):
     # A signed checkpoint of the history every this many events.
     audit_checkpoint_every: int = Field(default=DEFAULT_EVERY, ge=1)
     # The alert thresholds of API.md's Automation section.
-    alert_notice_not_served_days: int = Field(default=30, ge=1)
-    alert_address_unverified_days: int = Field(default=30, ge=1)
-    alert_transfer_overdue_hours: int = Field(default=72, ge=1)
-    alert_hearing_without_counsel_days: int = Field(default=30, ge=1)
+    alert_notice_not_served_days: int = Field(default=_API.notice_not_served_days, ge=1)
+    alert_address_unverified_days: int = Field(default=_API.address_unverified_days, ge=1)
+    alert_transfer_overdue_hours: int = Field(default=_API.transfer_overdue_hours, ge=1)
+    alert_hearing_without_counsel_days: int = Field(default=_API.hearing_without_counsel_days, ge=1)
     # The server's own sweep of the time-driven alerts, every this many seconds (0: none).
     sweep_interval_seconds: float = Field(default=300, ge=0)
 
