@@ -4,22 +4,24 @@ for signatures, and replay the events to find records changed behind the history
 import asyncio
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import (
-    Awaitable,
+    AsyncIterator,
     Callable,
     Iterable,
     Iterator,
     Mapping,
     Sequence,
 )
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from audit.canonical import (
@@ -59,6 +61,11 @@ class Verification:
     def problems(self) -> list[str]:
         """The first problems, by sequence."""
         return [problem for _, problem in self._first_found()]
+
+    def include(self, other: "Verification") -> None:
+        """The other's problems, as if found after this one's."""
+        for sequence, problem in other._found:
+            self.fail(sequence, problem)
 
     def fail(self, sequence: int, problem: str) -> None:
         if self.first_invalid_sequence is None or sequence < self.first_invalid_sequence:
@@ -202,40 +209,116 @@ async def verify_database(
 
     Each event's hash is recomputed here, in one pass per audited table that reads the events
     by record and replays them against the table's rows. The order of the log (no gaps, each
-    event naming the hash before it) is compared by the database, which only has to compare
-    stored values for that, in sequence order."""
-    report = Verification()
+    event naming the hash before it) and the rows no event recorded are found by the
+    database, which only has to compare stored values for that."""
     async with engine.connect() as connection:
         if connection.dialect.name == "postgresql":  # SQLite's read transaction is a snapshot
             await connection.execution_options(isolation_level="REPEATABLE READ")
         checkpoints = [*await load_checkpoints(connection), *external_checkpoints]
-        await _check_order(connection, report)
-        hash_at = await _landmarks(connection, report, {c.size for c in checkpoints})
-        for table, entity_type in AUDITED.items():
-            report.drifted.extend(await _check_records(connection, report, table, entity_type))
-        await _check_others(connection, report)
-        check_checkpoints(report, hash_at, checkpoints, public_key)
+        sizes = {c.size for c in checkpoints}
+        hashes = Verification()
+        async with _beside(engine, connection) as other:
+            if other is None:
+                stored = await _check_stored(connection, sizes)
+                replayed = await _check_events(connection, hashes)
+            else:  # the database compares while this process hashes
+                async with asyncio.TaskGroup() as both:
+                    comparing = both.create_task(_check_stored(other, sizes))
+                    hashing = both.create_task(_check_events(connection, hashes))
+                stored, replayed = comparing.result(), hashing.result()
+    report = stored.order
+    report.include(hashes)
+    for entity_type in AUDITED.values():
+        report.drifted.extend(sorted(replayed[entity_type] + stored.unrecorded[entity_type]))
+    check_checkpoints(report, stored.hash_at, checkpoints, public_key)
     return report
+
+
+@asynccontextmanager
+async def _beside(
+    engine: AsyncEngine, connection: AsyncConnection
+) -> AsyncIterator[AsyncConnection | None]:
+    """On PostgreSQL, a second connection that sees the snapshot `connection` sees, so that
+    the server reads for one while this process checks what the other read; None on SQLite,
+    whose snapshot belongs to one connection (and whose work is done in this process)."""
+    if connection.dialect.name != "postgresql":
+        yield None
+        return
+    snapshot = (await connection.execute(select(func.pg_export_snapshot()))).scalar_one()
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise RuntimeError(f"unexpected snapshot identifier {snapshot!r}")
+    async with engine.connect() as other:
+        await other.execution_options(isolation_level="REPEATABLE READ")
+        await other.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        yield other
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
+
+
+@dataclass
+class _Stored:
+    """What the database found by comparing stored values."""
+
+    order: Verification  # the log's count, head and order
+    hash_at: dict[int, str]  # the head at each checkpoint's size
+    unrecorded: dict[str, list[tuple[str, uuid.UUID]]]  # rows no event recorded, by type
+
+
+async def _check_stored(connection: AsyncConnection, sizes: set[int]) -> _Stored:
+    order = Verification()
+    await _check_order(connection, order)
+    hash_at = await _landmarks(connection, order, sizes)
+    unrecorded = {
+        entity_type: await _unrecorded(connection, table, entity_type)
+        for table, entity_type in AUDITED.items()
+    }
+    return _Stored(order, hash_at, unrecorded)
+
+
+async def _check_events(
+    connection: AsyncConnection, report: Verification
+) -> dict[str, list[tuple[str, uuid.UUID]]]:
+    """Every event's hash, and every audited record replayed; returns the records that
+    drifted, by type."""
+    drifted = {
+        entity_type: await _check_records(connection, report, table, entity_type)
+        for table, entity_type in AUDITED.items()
+    }
+    await _check_others(connection, report)
+    return drifted
 
 
 async def _check_order(connection: AsyncConnection, report: Verification) -> None:
     """Every sequence from 1 up, each event naming the hash of the one before it."""
     c = events_table.c
-    in_order = select(
-        c.sequence,
-        c.previous_hash,
-        func.lag(c.sequence, 1, 0).over(order_by=c.sequence).label("prior_sequence"),
-        func.lag(c.hash, 1, GENESIS_HASH).over(order_by=c.sequence).label("prior_hash"),
-    ).subquery()
+    before = events_table.alias("before")  # the event one sequence earlier, when there is one
+    b = before.c
+    earlier = events_table.alias("earlier")  # otherwise the one nearest before it
+    nearest = select(earlier.c.sequence, earlier.c.hash).where(earlier.c.sequence < c.sequence)
+    nearest = nearest.order_by(earlier.c.sequence.desc()).limit(1)
     broken = (
-        select(in_order)
+        select(
+            c.sequence,
+            c.previous_hash,
+            func.coalesce(
+                b.sequence, nearest.with_only_columns(earlier.c.sequence).scalar_subquery(), 0
+            ),
+            func.coalesce(
+                b.hash, nearest.with_only_columns(earlier.c.hash).scalar_subquery(), GENESIS_HASH
+            ),
+        )
+        .select_from(events_table.outerjoin(before, b.sequence == c.sequence - 1))
         .where(
             or_(
-                in_order.c.sequence != in_order.c.prior_sequence + 1,
-                in_order.c.previous_hash != in_order.c.prior_hash,
+                and_(
+                    b.sequence.is_(None),
+                    or_(c.sequence != 1, c.previous_hash != GENESIS_HASH),
+                ),
+                b.hash != c.previous_hash,
             )
         )
-        .order_by(in_order.c.sequence)
+        .order_by(c.sequence)
         .limit(_PROBLEMS_KEPT)
     )
     for sequence, previous_hash, prior_sequence, prior_hash in await connection.execute(broken):
@@ -317,38 +400,54 @@ async def _check_others(connection: AsyncConnection, report: Verification) -> No
     others = select(*_event_columns(connection.dialect.name)).where(
         c.entity_type.not_in(AUDITED.values())
     )
-    cursor = await _Cursor.open(connection, others)
-    while partition := await cursor.fetch():
+
+    def check(partition: Sequence[Any]) -> None:
         for event in partition:
             _checked_changes(report, event)
 
+    await _read(connection, others, check)
 
-class _Cursor:
-    """A statement's rows, a partition at a time, straight from the driver in the connection's
-    transaction: a result object's work per row would cost more than checking the row. The
-    statement's only parameters are constants of this module, compiled into its text."""
 
-    def __init__(self, fetch: Callable[[], Awaitable[Sequence[Any]]]) -> None:
-        self.fetch = fetch  # the next partition; empty at the end
+async def _read(
+    connection: AsyncConnection,
+    statement: Select[Any],
+    consume: Callable[[Sequence[Any]], None],
+) -> None:
+    """Hand a statement's rows to `consume`, a partition at a time, straight from the driver
+    in the connection's transaction: a result object's work per row would cost more than
+    checking the row. The statement's only parameters are constants of this module, compiled
+    into its text."""
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if connection.dialect.name == "postgresql":
+        await _read_asyncpg(driver, sql, consume)
+    else:
+        await _read_aiosqlite(driver, sql, consume)
 
-    @classmethod
-    async def open(cls, connection: AsyncConnection, statement: Select[Any]) -> "_Cursor":
-        sql = str(
-            statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-        )
-        driver: Any = (await connection.get_raw_connection()).driver_connection
-        if connection.dialect.name == "postgresql":  # asyncpg: closed with the transaction
-            portal = await driver.cursor(sql)
-            return cls(lambda: portal.fetch(_STREAM))
-        cursor = await driver.execute(sql)  # aiosqlite
 
-        async def fetch() -> Sequence[Any]:
-            rows: Sequence[Any] = await cursor.fetchmany(_STREAM)
-            if not rows:
-                await cursor.close()
-            return rows
+async def _read_asyncpg(driver: Any, sql: str, consume: Callable[[Sequence[Any]], None]) -> None:
+    # The server reads the next partition while this one is checked.
+    portal = await driver.cursor(sql)  # closed with the transaction
+    partition = await portal.fetch(_STREAM)
+    while partition:
+        ahead = asyncio.ensure_future(portal.fetch(_STREAM))
+        await asyncio.sleep(0)  # let the fetch send its request
+        consume(partition)
+        partition = await ahead
 
-        return cls(fetch)
+
+async def _read_aiosqlite(driver: Any, sql: str, consume: Callable[[Sequence[Any]], None]) -> None:
+    # SQLite works in this process, in aiosqlite's thread, where its connection lives: the
+    # whole read runs there, so no partition waits on a hop between threads.
+    def read() -> None:
+        cursor = driver._conn.execute(sql)
+        try:
+            while partition := cursor.fetchmany(_STREAM):
+                consume(partition)
+        finally:
+            cursor.close()
+
+    await driver._execute(read)
 
 
 def replay(
@@ -368,7 +467,7 @@ async def _check_records(
 ) -> list[tuple[str, uuid.UUID]]:
     """Check the hash of every event of this type and replay them record by record, each
     event read with its record's stored row (in one read of the database, so the next
-    partition is fetched while this one is checked); then the rows no event recorded."""
+    partition is fetched while this one is checked). Returns the records that drifted."""
     dialect = connection.dialect.name
     c = events_table.c
     rows = table.__table__  # type: ignore[attr-defined]
@@ -382,20 +481,21 @@ async def _check_records(
         .order_by(c.entity_id, c.sequence)
     )
     replayer = _Replayer(report, entity_type, [column.name for column in rows.c])
-    cursor = await _Cursor.open(connection, events)
-    partition = await cursor.fetch()
-    while partition:
-        ahead = asyncio.ensure_future(cursor.fetch())
-        await asyncio.sleep(0)  # let the fetch send its request
-        replayer.feed(partition)
-        partition = await ahead
+    await _read(connection, events, replayer.feed)
     replayer.finish()
-    unseen = select(canonical_sql(rows.c.id, dialect)).where(
+    return replayer.drifted
+
+
+async def _unrecorded(
+    connection: AsyncConnection, table: type, entity_type: str
+) -> list[tuple[str, uuid.UUID]]:
+    """The rows of an audited table that no event recorded."""
+    c = events_table.c
+    rows = table.__table__  # type: ignore[attr-defined]
+    unseen = select(canonical_sql(rows.c.id, connection.dialect.name)).where(
         ~exists().where(c.entity_type == entity_type, c.entity_id == rows.c.id)
     )
-    for (key,) in await connection.execute(unseen):
-        replayer.drifted.append((entity_type, uuid.UUID(key)))  # a row the history never saw
-    return sorted(replayer.drifted)
+    return [(entity_type, uuid.UUID(key)) for (key,) in await connection.execute(unseen)]
 
 
 class _Replayer:

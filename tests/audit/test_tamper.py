@@ -344,6 +344,67 @@ async def test_swapping_two_events_names_the_earlier_one(
     assert report.event_count == HISTORY_EVENTS
 
 
+@pytest.mark.parametrize(
+    ("deleted", "problems"),
+    [
+        (
+            [1],
+            [
+                "sequence 1 is missing or out of place (found 2)",
+                "event 2 does not link to the event before it",
+            ],
+        ),
+        (
+            [9, 10],
+            [
+                "sequence 9 is missing or out of place (found 11)",
+                "event 11 does not link to the event before it",
+            ],
+        ),
+    ],
+)
+@pytest.mark.usefixtures("unguarded")
+async def test_deleted_events_are_named_by_the_first_missing_sequence_and_the_broken_link(
+    engine: AsyncEngine, api: Api, clock: Clock, deleted: list[int], problems: list[str]
+) -> None:
+    # given
+    await build_history(api, clock)
+
+    # when
+    await execute(engine, delete(events_table).where(events_table.c.sequence.in_(deleted)))
+
+    # then
+    report = await verify_database(engine)
+    assert report.first_invalid_sequence == deleted[0]
+    assert report.problems == problems
+    assert report.event_count == HISTORY_EVENTS - len(deleted)
+
+
+@pytest.mark.usefixtures("unguarded")
+async def test_an_event_naming_another_previous_hash_breaks_its_link_and_its_hash(
+    engine: AsyncEngine, api: Api, clock: Clock
+) -> None:
+    # given
+    await build_history(api, clock)
+    edited = 12
+
+    # when
+    await execute(
+        engine,
+        update(events_table)
+        .where(events_table.c.sequence == edited)
+        .values(previous_hash="f" * 64),
+    )
+
+    # then
+    report = await verify_database(engine)
+    assert_only_chain_failure(report, edited)
+    assert report.problems == [
+        f"event {edited} does not link to the event before it",
+        f"event {edited} does not match its hash",
+    ]
+
+
 # ---------------------------------------------------------------- truncating the tail
 
 

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,7 +20,7 @@ from audit.canonical import (
     event_document,
 )
 from audit.capture import AUDITED
-from audit.verify import events_table, verify_database
+from audit.verify import _beside, events_table, verify_database
 from models.db import compact_json
 from tests.conftest import Api, Clock
 from tests.factories import CONTACT_ATTEMPT, ok, released_child
@@ -191,3 +191,28 @@ async def test_changes_that_are_not_changes_are_named(
     assert report.first_invalid_sequence == sequence
     assert report.problems == [f"event {sequence} does not match its hash"]
     assert (entity_type, entity_id) in report.drifted
+
+
+async def test_the_connection_beside_verification_sees_its_snapshot(
+    engine: AsyncEngine, api: Api, clock: Clock
+) -> None:
+    # given: a verification's transaction that has read the log
+    await released_child(api, clock)
+    count = select(func.count()).select_from(events_table)
+    async with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execution_options(isolation_level="REPEATABLE READ")
+        seen = (await connection.execute(count)).scalar_one()
+
+        # when an event is committed meanwhile
+        await released_child(api, clock)
+        async with _beside(engine, connection) as other:
+            # then the connection beside it (PostgreSQL's) sees the log as it was
+            if engine.dialect.name == "sqlite":
+                assert other is None  # SQLite's snapshot is its one connection's
+            else:
+                assert other is not None
+                assert (await other.execute(count)).scalar_one() == seen
+            assert (await connection.execute(count)).scalar_one() == seen
+    async with engine.connect() as later:
+        assert (await later.execute(count)).scalar_one() > seen
