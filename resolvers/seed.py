@@ -12,7 +12,6 @@ from faker import Faker
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Hearing, Notice, Representation
 from models.enums import (
     AddressSource,
     ContactMethod,
@@ -20,13 +19,12 @@ from models.enums import (
     CustodyEventKind,
     HearingStatus,
     HearingType,
-    NoticeStatus,
     Role,
     ServiceMethod,
     SponsorRelationship,
     VerificationStatus,
 )
-from resolvers import addresses, alerts, contact, custody
+from resolvers import addresses, alerts, contact, court, custody
 from resolvers.addresses import AddressFields
 from resolvers.children import current_address
 from resolvers.custody import SponsorFields
@@ -196,42 +194,59 @@ class DemoSeeder:
         else:
             held_days_ago = -20 if outcome is None else max(released_days_ago - 60, 2)
 
-        async def write(unit: Unit) -> None:
-            issued = self.ago(released_days_ago - 5).date()
-            court = self.random.choice(COURTS)
-            unit.session.add(
-                Notice(
-                    child_id=child_id,
-                    status=NoticeStatus.FILED,
-                    issued_on=issued,
-                    served_on=issued + timedelta(days=3),
-                    service_method=ServiceMethod.MAIL,
-                    filed_on=issued + timedelta(days=10),
-                    court=court,
-                )
-            )
-            when = self.ago(held_days_ago)
-            unit.session.add(
-                Hearing(
-                    child_id=child_id,
-                    court=court,
-                    type=HearingType.MASTER_CALENDAR,
-                    scheduled_for=when.replace(hour=15, minute=0, second=0, microsecond=0),
-                    status=outcome or HearingStatus.SCHEDULED,
+        issued = self.ago(released_days_ago - 5).date()
+        at_court = self.random.choice(COURTS)
+        notice = await self.run(
+            "issueNotice",
+            lambda u: court.issue_notice(u, child_id=child_id, issued_on=issued, court=at_court),
+        )
+        await self.run(
+            "serveNotice",
+            lambda u: court.serve_notice(
+                u,
+                notice_id=notice.id,
+                served_on=issued + timedelta(days=3),
+                method=ServiceMethod.MAIL,
+            ),
+        )
+        await self.run(
+            "fileNotice",
+            lambda u: court.file_notice(
+                u, notice_id=notice.id, filed_on=issued + timedelta(days=10)
+            ),
+        )
+        when = self.ago(held_days_ago).replace(hour=15, minute=0, second=0, microsecond=0)
+        hearing = await self.run(
+            "scheduleHearing",
+            lambda u: court.schedule_hearing(
+                u,
+                child_id=child_id,
+                court=at_court,
+                type=HearingType.MASTER_CALENDAR,
+                scheduled_for=when,
+            ),
+        )
+        if outcome is not None:
+            await self.run(
+                "recordHearingOutcome",
+                lambda u: court.record_hearing_outcome(
+                    u,
+                    hearing_id=hearing.id,
+                    status=outcome,
                     in_absentia_order=outcome == HearingStatus.FAILED_TO_APPEAR,
-                )
+                ),
             )
-            if represented:
-                unit.session.add(
-                    Representation(
-                        child_id=child_id,
-                        attorney_name=self.us.name(),
-                        organization="Kids in Need of Defense",
-                        entered_on=issued + timedelta(days=12),
-                    )
-                )
-
-        await self.run("seed", write)
+        if represented:
+            await self.run(
+                "recordRepresentation",
+                lambda u: court.record_representation(
+                    u,
+                    child_id=child_id,
+                    attorney_name=self.us.name(),
+                    organization="Kids in Need of Defense",
+                    entered_on=issued + timedelta(days=12),
+                ),
+            )
 
 
 async def seed_demo(

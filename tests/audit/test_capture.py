@@ -1184,7 +1184,12 @@ async def test_every_write_of_the_demo_seeder_is_recorded(
         "recordContactAttempt",
         "recordAddress",
         "verifyAddress",
-        "seed",
+        "issueNotice",
+        "serveNotice",
+        "fileNotice",
+        "scheduleHearing",
+        "recordHearingOutcome",
+        "recordRepresentation",
         "sweep",
     }
     report = await verify_database(engine)
