@@ -4,18 +4,22 @@
 
 The children (with sponsors, custody events, current addresses, notices, hearings, counsel and
 the alerts their records call for) are made by SQL in the scratch database itself: a generator
-for this benchmark only, which writes no history, since what is measured here is reading. The
-report is timed as `oversightReport` runs it (all time, a date window, a court); the sweep as
-the server's periodic sweep runs it, on a database already swept (nothing to raise or resolve:
-its steady cost) and a day later. Prints one table of medians.
+for this benchmark only, which writes no history, since what is measured here is reading and
+sweeping (the changes made between sweeps go through the resolvers, history and all). The
+report is timed as `oversightReport` runs it (all time, a date window, a court). The sweep is
+timed over every child (the first sweep, and `sweep --full`), then as the server's periodic
+sweep runs it after an earlier one: five minutes later with nothing changed, a day later, and
+after some children's cases changed through the resolvers. Prints one table of medians.
 """
 
 import argparse
 import asyncio
+import hashlib
 import os
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -24,15 +28,20 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, insert, literal, select, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench.history import DEFAULT_POSTGRES_URL, scratch_databases
 from models import Alert, Child
 from models.db import create_engine, session_factory
-from models.enums import AlertStatus
+from models.enums import AlertStatus, ContactMethod, ContactOutcome, Role
 from resolvers.alert_rules import RULES, AlertThresholds
 from resolvers.alerts import SweepResult, sweep_now
+from resolvers.case_summary import write_summaries
+from resolvers.contact import record_contact_attempt
 from resolvers.oversight import OversightReport, oversight_report
+from resolvers.unit import Actor, open_unit
 
 # oversight_report's keyword arguments: start, end, court.
 Window = dict[str, Any]
@@ -42,6 +51,8 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
 # Every child apprehended within five years before NOW; 1 in 20 still in DHS custody, 1 in 20
 # in HHS care, the rest released a month after apprehension, each to a sponsor of its own.
+# Hearings for 4 in 10: in the past, or (1 in 10) scheduled over the next 90 days; counsel for
+# 2 in 3.
 GENERATE = [
     """INSERT INTO sponsor (id, first_name, last_name, relationship, phone)
        SELECT md5('s' || g)::uuid, 'Sponsor', 'Bench', 'PARENT', NULL
@@ -96,7 +107,7 @@ GENERATE = [
     """INSERT INTO hearing (id, child_id, court, type, scheduled_for, status, in_absentia_order)
        SELECT md5('h' || g)::uuid, md5('c' || g)::uuid,
               (ARRAY['HOU', 'SNA', 'NYC', 'LOS', 'MIA', 'CHI'])[1 + g % 6], 'MASTER_CALENDAR',
-              CASE WHEN g % 10 = 0 THEN CAST(:now AS timestamptz) + make_interval(days => 1 + g % 90)
+              CASE WHEN g % 10 = 0 THEN CAST(:now AS timestamptz) + make_interval(days => 1 + (g / 10) % 90)
                    ELSE CAST(:now AS timestamptz) - make_interval(days => 1 + g % 1700) END,
               CASE WHEN g % 10 = 0 THEN 'SCHEDULED' WHEN g % 13 = 0 THEN 'FAILED_TO_APPEAR'
                    WHEN g % 10 = 1 THEN 'CONTINUED' ELSE 'APPEARED' END,
@@ -105,7 +116,7 @@ GENERATE = [
     """INSERT INTO representation (id, child_id, attorney_name, organization, entered_on)
        SELECT md5('p' || g)::uuid, md5('c' || g)::uuid, 'Counsel Bench', 'Legal Aid',
               (CAST(:now AS timestamptz) - make_interval(days => 20 + g % 1700))::date
-       FROM generate_series(1, :n) g WHERE g % 2 = 0""",
+       FROM generate_series(1, :n) g WHERE g % 3 <> 0""",
 ]
 
 
@@ -115,6 +126,7 @@ async def generate(url: str, children: int) -> None:
         async with engine.begin() as connection:
             for statement in GENERATE:
                 await connection.execute(text(statement), {"n": children, "now": NOW})
+            await write_summaries(connection)  # as the operations would have kept them
             await connection.execute(text("ANALYZE"))
             # The alerts the records call for, as a first sweep would have raised them.
             limits = AlertThresholds()
@@ -135,6 +147,40 @@ async def generate(url: str, children: int) -> None:
             await connection.execute(text("ANALYZE"))
     finally:
         await engine.dispose()
+
+
+CHANGED_PER_ROUND = 200
+OFFICER = Actor(name="bench-officer", role=Role.OFFICER)
+
+
+def child_id(g: int) -> uuid.UUID:
+    """The id the generator gives child number `g`."""
+    return uuid.UUID(hashlib.md5(f"c{g}".encode(), usedforsecurity=False).hexdigest())
+
+
+async def contact_attempts(
+    writers: async_sessionmaker[AsyncSession], at: datetime, count: int, round_: int, children: int
+) -> None:
+    """`count` released children found at their address, each a mutation of its own, through
+    the resolvers: audited changes for the next sweep to find."""
+    released = (g for g in range(round_ * count + 2, children) if g % 20 > 1)
+    for _, g in zip(range(count), released, strict=False):
+        async with open_unit(writers, OFFICER, "recordContactAttempt", clock=lambda: at) as unit:
+            await record_contact_attempt(
+                unit,
+                child_id=child_id(g),
+                attempted_at=at - timedelta(minutes=1),
+                method=ContactMethod.HOME_VISIT,
+                outcome=ContactOutcome.LOCATED_AT_ADDRESS,
+            )
+
+
+def counted(outcome: SweepResult | None) -> str:
+    if outcome is None:
+        return "another process was sweeping"
+    raised, resolved = sum(outcome.raised.values()), sum(outcome.resolved.values())
+    scope = "every child" if outcome.examined is None else f"{outcome.examined:,} children"
+    return f"{scope} evaluated; {raised:,} raised, {resolved:,} resolved"
 
 
 async def median_seconds(runs: int, work: Callable[[], Awaitable[object]]) -> float:
@@ -162,8 +208,8 @@ async def run(arguments: argparse.Namespace) -> None:
                 async with sessions() as session:
                     return await oversight_report(session, **window)
 
-            async def swept(at: datetime) -> SweepResult | None:
-                return await sweep_now(writers, lambda: at)
+            async def swept(at: datetime, everyone: bool = False) -> SweepResult | None:
+                return await sweep_now(writers, lambda: at, everyone=everyone)
 
             figures = await report({})
             windows: list[tuple[str, Window]] = [
@@ -177,16 +223,30 @@ async def run(arguments: argparse.Namespace) -> None:
             for name, window in windows:
                 seconds = await median_seconds(arguments.runs, partial(report, window))
                 results.append((name, seconds, ""))
-            seconds = await median_seconds(arguments.runs, lambda: swept(NOW))
-            results.append(("sweep, nothing to change (steady)", seconds, ""))
+            seconds = await median_seconds(arguments.runs, lambda: swept(NOW, everyone=True))
+            results.append(("sweep of every child (the first; `sweep --full`)", seconds, ""))
+            # The server's periodic sweep: every five minutes, after one of every child.
+            moments = iter(NOW + timedelta(minutes=5 * n) for n in range(1, arguments.runs + 1))
+            seconds = await median_seconds(arguments.runs, lambda: swept(next(moments)))
+            results.append(("sweep 5 minutes after the last, nothing changed", seconds, ""))
             later = NOW + timedelta(days=1)
             started = time.perf_counter()
             outcome = await swept(later)
             a_day = time.perf_counter() - started
-            raised = sum(outcome.raised.values()) if outcome is not None else 0
-            resolved = sum(outcome.resolved.values()) if outcome is not None else 0
+            results.append(("sweep a day after the last", a_day, counted(outcome)))
+            took = []
+            for round_ in range(arguments.runs):
+                at = later + timedelta(minutes=5 * (round_ + 1))
+                await contact_attempts(writers, at, CHANGED_PER_ROUND, round_, arguments.children)
+                started = time.perf_counter()
+                outcome = await swept(at)
+                took.append(time.perf_counter() - started)
             results.append(
-                ("sweep, a day later", a_day, f"{raised:,} raised, {resolved:,} resolved")
+                (
+                    f"sweep after {CHANGED_PER_ROUND} children's cases changed",
+                    statistics.median(took),
+                    counted(outcome),
+                )
             )
         finally:
             await engine.dispose()

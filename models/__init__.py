@@ -2,6 +2,7 @@
 
 from models.address import Address
 from models.alert import Alert
+from models.case_summary import CaseSummary
 from models.child import Child
 from models.contact import ContactAttempt
 from models.custody import CustodyEvent
@@ -9,12 +10,14 @@ from models.hearing import Hearing
 from models.notice import Notice
 from models.representation import Representation
 from models.sponsor import Sponsor
+from models.sweep import SweepMark
 from models.token import ApiToken
 
 __all__ = [
     "Address",
     "Alert",
     "ApiToken",
+    "CaseSummary",
     "Child",
     "ContactAttempt",
     "CustodyEvent",
@@ -22,4 +25,5 @@ __all__ = [
     "Notice",
     "Representation",
     "Sponsor",
+    "SweepMark",
 ]

@@ -30,6 +30,13 @@ class Address(SQLModel, table=True):
             sqlite_where=sa.text("effective_to IS NULL"),
             postgresql_where=sa.text("effective_to IS NULL"),
         ),
+        # The sweep finds the current addresses whose age crossed a threshold since it last ran.
+        sa.Index(
+            "ix_address_current_effective_from",
+            "effective_from",
+            sqlite_where=sa.text("effective_to IS NULL"),
+            postgresql_where=sa.text("effective_to IS NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, exists, func, or_, select
 from sqlmodel import col
 
 from models import Address, Alert, Child, CustodyEvent, Hearing, Notice, Representation
@@ -38,6 +38,11 @@ class AlertThresholds:
 
 Condition = Callable[[datetime, AlertThresholds], ColumnElement[bool]]
 Since = Callable[[datetime, AlertThresholds], ColumnElement[Any]]
+# The children for whom the clock moving from `then` to `now` may have changed whether the
+# condition holds or has been dealt with (a superset: each is evaluated again).
+Turned = Callable[[datetime, datetime, AlertThresholds], Select[Any]]
+# The children whose condition may have changed through changes to the records of others.
+Touched = Callable[[Select[Any]], Select[Any]]
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,11 @@ class Rule:
     # not raise it again until a new one. None: only a new triggering change raises it again.
     since: Since | None
     detail: str
+    # What else, besides a change to the child's own case, can change the condition: the
+    # clock, or other children's records. A sweep after an earlier one evaluates only the
+    # children these name and those whose case changed since (None: nothing else).
+    turned: Turned | None = None
+    touched: Touched | None = None
 
     def dealt_with(self, now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
         """A person resolved this kind for the child since its present cause began."""
@@ -128,10 +138,14 @@ def _notice_not_served(now: datetime, limits: AlertThresholds) -> ColumnElement[
     return and_(
         col(Child.custody_status) == CustodyStatus.RELEASED_TO_SPONSOR,
         _latest_custody_event_before(released_before, CustodyEventKind.RELEASED_TO_SPONSOR),
-        ~exists().where(
-            col(Notice.child_id) == Child.id,
-            col(Notice.status).in_((NoticeStatus.SERVED, NoticeStatus.FILED)),
-        ),
+        _no_notice_served(Child.id),
+    )
+
+
+def _no_notice_served(child_id: Any) -> ColumnElement[bool]:
+    return ~exists().where(
+        col(Notice.child_id) == child_id,
+        col(Notice.status).in_((NoticeStatus.SERVED, NoticeStatus.FILED)),
     )
 
 
@@ -212,10 +226,14 @@ def _hearing_without_counsel(now: datetime, limits: AlertThresholds) -> ColumnEl
             col(Hearing.scheduled_for) >= now,
             col(Hearing.scheduled_for) <= until,
         ),
-        ~exists().where(
-            col(Representation.child_id) == Child.id,
-            col(Representation.withdrawn_on).is_(None),
-        ),
+        _without_counsel(Child.id),
+    )
+
+
+def _without_counsel(child_id: Any) -> ColumnElement[bool]:
+    return ~exists().where(
+        col(Representation.child_id) == child_id,
+        col(Representation.withdrawn_on).is_(None),
     )
 
 
@@ -232,6 +250,86 @@ def _upcoming_hearing_since(now: datetime, limits: AlertThresholds) -> ColumnEle
 
 
 _BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+# Each rule's `turned`: the children for whom the clock carried a date past the threshold
+# between two sweeps, read from the dated records' indexes. Where it is cheap to tell there,
+# those for whom the rest of the condition cannot hold are left out: the clock cannot make
+# the condition hold for them, and the change that made the rest stop holding resolved any
+# alert.
+
+
+def _custody_event_came_of_age(
+    then: datetime, now: datetime, age: timedelta, *kinds: CustodyEventKind
+) -> list[ColumnElement[bool]]:
+    """A custody event (of these kinds) that reached `age` between the sweeps: the child's
+    latest such event may have just come of age."""
+    return [
+        col(CustodyEvent.kind).in_(kinds or tuple(CustodyEventKind)),
+        col(CustodyEvent.occurred_at).between(then - age, now - age),
+    ]
+
+
+def _release_came_of_age(then: datetime, now: datetime, limits: AlertThresholds) -> Select[Any]:
+    age = timedelta(days=limits.notice_not_served_days)
+    return select(col(CustodyEvent.child_id)).where(
+        *_custody_event_came_of_age(then, now, age, CustodyEventKind.RELEASED_TO_SPONSOR),
+        _no_notice_served(CustodyEvent.child_id),
+    )
+
+
+def _custody_came_of_age(then: datetime, now: datetime, limits: AlertThresholds) -> Select[Any]:
+    age = timedelta(hours=limits.transfer_overdue_hours)
+    return select(col(CustodyEvent.child_id)).where(*_custody_event_came_of_age(then, now, age))
+
+
+def _address_came_of_age(then: datetime, now: datetime, limits: AlertThresholds) -> Select[Any]:
+    age = timedelta(days=limits.address_unverified_days)
+    return select(col(Address.child_id)).where(
+        col(Address.effective_to).is_(None),
+        col(Address.verification) == VerificationStatus.UNVERIFIED,
+        col(Address.effective_from).between((then - age).date(), (now - age).date()),
+    )
+
+
+def _hearing_came_near_or_passed(
+    then: datetime, now: datetime, limits: AlertThresholds
+) -> Select[Any]:
+    """A scheduled hearing entered the window before it, or a hearing left it by passing
+    (which also moves what a person's resolution covers)."""
+    ahead = timedelta(days=limits.hearing_without_counsel_days)
+    return select(col(Hearing.child_id)).where(
+        or_(
+            col(Hearing.scheduled_for).between(then, now),
+            and_(
+                col(Hearing.status) == HearingStatus.SCHEDULED,
+                col(Hearing.scheduled_for).between(then + ahead, now + ahead),
+            ),
+        ),
+        _without_counsel(Hearing.child_id),
+    )
+
+
+def _living_where_they_live(changed: Select[Any]) -> Select[Any]:
+    """The children the `changed` children's addresses can give an address issue or take one
+    from: those with no unit on a street where one of them has or had a unit (the unit is
+    missing), and those at an address where one of them lives or lived (a move in or out, or
+    a new sponsor, changes whether it is shared)."""
+    theirs = _table(Address).alias("theirs")
+    streets_with_units = select(theirs.c.street_key).where(
+        theirs.c.child_id.in_(changed), theirs.c.line2.is_not(None)
+    )
+    their_addresses = select(theirs.c.address_key).where(theirs.c.child_id.in_(changed))
+    return select(col(Address.child_id)).where(
+        col(Address.effective_to).is_(None),
+        or_(
+            and_(
+                col(Address.line2).is_(None),
+                col(Address.street_key).in_(streets_with_units),
+            ),
+            col(Address.address_key).in_(their_addresses),
+        ),
+    )
 
 
 def _table(model: type) -> Table:
@@ -260,6 +358,7 @@ RULES = (
         _address_issue,
         _address_since,
         "The child's current address has an issue (missing unit, undeliverable or shared).",
+        touched=_living_where_they_live,
     ),
     Rule(
         AlertKind.NOTICE_NOT_SERVED,
@@ -267,6 +366,7 @@ RULES = (
         _notice_not_served,
         _released_since,
         "Released to a sponsor past the threshold with no Notice to Appear served.",
+        turned=_release_came_of_age,
     ),
     Rule(
         AlertKind.ADDRESS_UNVERIFIED,
@@ -274,6 +374,7 @@ RULES = (
         _address_unverified,
         _address_since,
         "The child's current address has been unverified past the threshold.",
+        turned=_address_came_of_age,
     ),
     Rule(
         AlertKind.TRANSFER_OVERDUE,
@@ -281,6 +382,7 @@ RULES = (
         _transfer_overdue,
         _custody_since,
         "In DHS custody past the threshold without transfer to HHS.",
+        turned=_custody_came_of_age,
     ),
     Rule(
         AlertKind.HEARING_WITHOUT_COUNSEL,
@@ -288,5 +390,6 @@ RULES = (
         _hearing_without_counsel,
         _upcoming_hearing_since,
         "A hearing is coming up within the threshold and the child has no counsel.",
+        turned=_hearing_came_near_or_passed,
     ),
 )

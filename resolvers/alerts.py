@@ -4,9 +4,10 @@ At most one OPEN or ACKNOWLEDGED alert per child and kind (a partial unique inde
 Alerts are derived by the system, so they never count as a change of the child's case record.
 """
 
+import json
 import uuid
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +16,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Alert, Child
+from audit.capture import AUDITED
+from audit.tables import AuditEvent
+from models import Alert, Child, SweepMark
 from models.enums import AlertKind, AlertStatus, Role
 from resolvers.alert_rules import RULES, THRESHOLDS_KEY, AlertThresholds, Rule
 from resolvers.errors import InvalidTransition, NotFound
@@ -45,6 +48,19 @@ async def update_alert(unit: Unit, *, alert_id: uuid.UUID, status: AlertStatus) 
     return alert
 
 
+@dataclass
+class SweepResult:
+    raised: dict[AlertKind, int] = field(default_factory=lambda: dict.fromkeys(AlertKind, 0))
+    resolved: dict[AlertKind, int] = field(default_factory=lambda: dict.fromkeys(AlertKind, 0))
+    # The children the sweep evaluated; None when it evaluated every child.
+    examined: int | None = None
+
+    def add(self, other: "SweepResult") -> None:
+        for kind in AlertKind:
+            self.raised[kind] += other.raised[kind]
+            self.resolved[kind] += other.resolved[kind]
+
+
 def thresholds(unit: Unit) -> AlertThresholds:
     """The thresholds the writing session was configured with (the settings), or the API's."""
     configured = unit.session.info.get(THRESHOLDS_KEY)
@@ -68,8 +84,26 @@ async def evaluate_children(
 ) -> None:
     """`evaluate_child` for several children at once, still in two statements; only the
     `kinds` the change can affect, when the caller knows them."""
+    await _evaluate(unit, triggered, kinds, sweeping=False)
+
+
+# Each rule's state for a child, as the evaluation reads it.
+_CLEAR, _HOLDS, _DEALT_WITH = 0, 1, 2
+
+
+async def _evaluate(
+    unit: Unit,
+    triggered: Mapping[uuid.UUID, Collection[AlertKind]],
+    kinds: Collection[AlertKind] | None,
+    *,
+    sweeping: bool,
+) -> SweepResult:
+    """Raise and resolve the children's alerts in two statements. After a change, only the
+    event-driven kinds are raised; in a sweep, every kind that holds and that no person has
+    resolved for its present cause."""
+    result = SweepResult()
     if not triggered:
-        return
+        return result
     children = list(triggered)
     active = {
         (alert.child_id, alert.kind): alert
@@ -78,40 +112,45 @@ async def evaluate_children(
         )
     }
     # What can change here: an event-driven kind may be raised; an active alert resolved.
-    # The time-driven kinds with no active alert are the sweep's, and are not evaluated.
+    # After a change, the time-driven kinds with no active alert are left to the sweep.
     active_kinds = {kind for _, kind in active}
     rules = [
         rule
         for rule in RULES
         if (kinds is None or rule.kind in kinds)
-        and (rule.event_driven or rule.kind in active_kinds)
+        and (sweeping or rule.event_driven or rule.kind in active_kinds)
     ]
     if not rules:
-        return
+        return result
     now, limits = unit.now(), thresholds(unit)
     columns: list[Any] = [Child.id]
     for rule in rules:
-        columns.append(case((rule.holds(now, limits), True), else_=False))
-        columns.append(case((rule.dealt_with(now, limits), True), else_=False))
+        # Whether a person has dealt with the condition matters only where it holds; the
+        # database looks only there.
+        dealt_with = case((rule.dealt_with(now, limits), _DEALT_WITH), else_=_HOLDS)
+        columns.append(case((rule.holds(now, limits), dealt_with), else_=_CLEAR))
     await unit.session.flush()  # the flags are read straight from the connection
     connection = await unit.session.connection()
     statement = sa.select(*columns).where(col(Child.id).in_(children))
     rows = await connection.execute(statement)
-    flags = {row[0]: row[1:] for row in rows}
+    states = {row[0]: row[1:] for row in rows}
     for child_id, caused in triggered.items():
-        for index, rule in enumerate(rules):
-            holds, dealt_with = flags[child_id][2 * index], flags[child_id][2 * index + 1]
+        for rule, state in zip(rules, states[child_id], strict=True):
+            holds, dealt_with = state != _CLEAR, state == _DEALT_WITH
             alert = active.get((child_id, rule.kind))
             if alert is not None and not holds:
                 _resolve(unit, alert)
+                result.resolved[rule.kind] += 1
             elif (
                 alert is None
                 and holds
-                and rule.event_driven
+                and (sweeping or rule.event_driven)
                 and (rule.kind in caused or not dealt_with)
             ):
                 unit.session.add(_new_alert(unit, child_id, rule))
+                result.raised[rule.kind] += 1
     await unit.session.flush()
+    return result
 
 
 def _new_alert(unit: Unit, child_id: uuid.UUID, rule: Rule) -> Alert:
@@ -132,40 +171,119 @@ def _resolve(unit: Unit, alert: Alert) -> None:
     unit.session.add(alert)
 
 
-@dataclass
-class SweepResult:
-    raised: dict[AlertKind, int] = field(default_factory=dict)
-    resolved: dict[AlertKind, int] = field(default_factory=dict)
-
-
 # PostgreSQL advisory lock key of the sweep: one process sweeps at a time.
 SWEEP_LOCK_KEY = 0x63_74_73_77_65_65_70  # "ctsweep"
 SWEEPER = Actor(name="alert-sweep", role=Role.ADMIN)
 SWEEP_WORK_MEM = "128MB"
 
 
-async def sweep_now(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> SweepResult | None:
+async def sweep_now(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, everyone: bool = False
+) -> SweepResult | None:
     """One sweep in a transaction of its own, by the sweeper, at `clock`'s time."""
     async with open_unit(sessions, SWEEPER, "sweep", clock=clock) as unit:
-        return await sweep(unit)
+        return await sweep(unit, everyone=everyone)
 
 
-async def sweep(unit: Unit) -> SweepResult | None:
-    """Every rule over every child, at the unit's clock: raise each alert that holds, is not
+async def sweep(unit: Unit, *, everyone: bool = False) -> SweepResult | None:
+    """Bring every child's alerts up to the unit's clock: raise each alert that holds, is not
     active and no person has resolved for its present cause; resolve each active alert whose
     condition has cleared. The time-driven kinds are raised here only; an event-driven kind
-    here too when its cause came from outside the child's own case (another child's move
-    made the address shared). Per rule, one statement finds the children to alert and one the
-    alerts to resolve. None when another process is sweeping (PostgreSQL; on SQLite the
-    writer's lock already serialises sweeps)."""
+    here too when its cause came from outside the child's own case (another child's move made
+    the address shared).
+
+    After an earlier sweep (the mark it left), only the children whose alerts can have changed
+    since are evaluated: those whose case changed (the history says which, and no write
+    escapes it), those the rules name as touched by those changes, and those whose dates the
+    clock carried past a threshold. Every child is evaluated when there is no usable mark
+    (none yet, thresholds changed, a clock behind the mark) or `everyone` is asked for.
+    None when another process is sweeping (PostgreSQL; on SQLite the writer's lock already
+    serialises sweeps)."""
     connection = await unit.session.connection()
     if connection.dialect.name == "postgresql":
         locked = await unit.session.exec(select(func.pg_try_advisory_xact_lock(SWEEP_LOCK_KEY)))
         if not locked.one():
             return None
-    if connection.dialect.name == "postgresql":
-        # Room for those sets to be hashed in memory (for this transaction only).
+        # Room for the sets of a full sweep to be hashed in memory (this transaction only).
         await connection.execute(text(f"SET LOCAL work_mem = '{SWEEP_WORK_MEM}'"))
+    now, limits = unit.now(), thresholds(unit)
+    # Read before the changes it covers: a transaction committing later has a later sequence.
+    through = (
+        await unit.session.exec(select(func.coalesce(func.max(AuditEvent.sequence), 0)))
+    ).one()
+    mark = await unit.session.get(SweepMark, 1)
+    applied = _thresholds_text(limits)
+    groups = None
+    if not (
+        everyone
+        or mark is None
+        or mark.thresholds != applied
+        or now < mark.swept_at
+        or through < mark.through_sequence
+    ):
+        groups = await _changed_since(unit, mark, through)
+    examined = set().union(*(children for _, children in groups or ()))
+    if groups is None or len(examined) > EVALUATED_AT_MOST:
+        result = await _sweep_everyone(unit)
+    else:
+        result = SweepResult(examined=len(examined))
+        for kinds, children in groups:
+            batch = list(children)
+            for start in range(0, len(batch), _EVALUATED_TOGETHER):
+                chunk = dict.fromkeys(batch[start : start + _EVALUATED_TOGETHER], ())
+                result.add(await _evaluate(unit, chunk, kinds, sweeping=True))
+    if mark is None:
+        mark = SweepMark(swept_at=now, through_sequence=through, thresholds=applied)
+    else:
+        mark.swept_at, mark.through_sequence, mark.thresholds = now, through, applied
+    unit.session.add(mark)
+    await unit.session.flush()
+    return result
+
+
+# Past this many children, one set-based pass over all of them costs less than evaluating
+# each; they are evaluated this many at a time (one statement's parameters).
+EVALUATED_AT_MOST = 20_000
+_EVALUATED_TOGETHER = 2_000
+
+
+def _thresholds_text(limits: AlertThresholds) -> str:
+    return json.dumps(asdict(limits), sort_keys=True)
+
+
+async def _changed_since(
+    unit: Unit, mark: SweepMark, through: int
+) -> list[tuple[set[AlertKind], set[uuid.UUID]]]:
+    """The children whose alerts can have changed since the sweep that left `mark`, each
+    with the kinds to evaluate: those whose case changed, for the time-driven kinds (the
+    change itself evaluated the others); those each rule names as touched by those changes
+    or as carried past a threshold by the clock, for that rule's kind."""
+    now, limits = unit.now(), thresholds(unit)
+    changed = sa.select(col(AuditEvent.child_id)).where(
+        col(AuditEvent.sequence) > mark.through_sequence,
+        col(AuditEvent.sequence) <= through,
+        col(AuditEvent.child_id).is_not(None),
+        # The alerts' own events: an alert a person handled stands as it is.
+        col(AuditEvent.entity_type) != AUDITED[Alert],
+    )
+    sources: list[tuple[set[AlertKind], sa.Select[Any]]] = [
+        ({rule.kind for rule in RULES if not rule.event_driven}, changed)
+    ]
+    for rule in RULES:
+        if rule.touched is not None:
+            sources.append(({rule.kind}, rule.touched(changed)))
+        if rule.turned is not None:
+            sources.append(({rule.kind}, rule.turned(mark.swept_at, now, limits)))
+    groups = []
+    for kinds, source in sources:
+        rows = await unit.session.exec(source.distinct())  # type: ignore[call-overload]
+        groups.append((kinds, {child_id for (child_id,) in rows}))
+    return groups
+
+
+async def _sweep_everyone(unit: Unit) -> SweepResult:
+    """Every rule over every child: per rule, one statement finds the children to alert and
+    one the alerts to resolve."""
     now, limits = unit.now(), thresholds(unit)
     result = SweepResult()
     for rule in RULES:

@@ -15,6 +15,7 @@ from models.enums import (
     VerificationStatus,
 )
 from resolvers.alerts import evaluate_child
+from resolvers.case_summary import summarise
 from resolvers.errors import NotFound, VersionConflict
 from resolvers.unit import Unit
 
@@ -52,9 +53,9 @@ async def current_address(unit: Unit, child_id: uuid.UUID) -> Address | None:
 
 async def record_changed(unit: Unit, child: Child, triggers: Collection[AlertKind] = ()) -> None:
     """Count one change of the child's case record and recompute what derives from it: the
-    location status and the child's alerts. Called once per mutation, after its writes;
-    `triggers` are the alert kinds the change itself causes (beyond those seen here: an
-    address written, the location turning UNKNOWN)."""
+    location status, the case summary and the child's alerts. Called once per mutation,
+    after its writes; `triggers` are the alert kinds the change itself causes (beyond those
+    seen here: an address written, the location turning UNKNOWN)."""
     triggered = set(triggers)
     pending = (*unit.session.new, *unit.session.dirty)
     if any(isinstance(row, Address) and row.child_id == child.id for row in pending):
@@ -66,7 +67,7 @@ async def record_changed(unit: Unit, child: Child, triggers: Collection[AlertKin
     if child.location_status == LocationStatus.UNKNOWN and was != LocationStatus.UNKNOWN:
         triggered.add(AlertKind.LOCATION_UNKNOWN)
     unit.session.add(child)
-    await unit.session.flush()
+    await summarise(unit, [child.id])
     await evaluate_child(unit, child.id, triggered)
 
 

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Child, Hearing
 from models.enums import AlertKind, HearingStatus, HearingType, Role
 from resolvers.alerts import evaluate_children
+from resolvers.case_summary import summarise
 from resolvers.court import OUTCOMES, court_code
 from resolvers.errors import DomainError, InvalidInput
 from resolvers.unit import Actor, Clock, open_unit
@@ -287,7 +288,7 @@ async def _apply(
             if child.id in changed:
                 child.version += 1  # hearings leave the location status as it is
                 session.add(child)
-        await session.flush()
+        await summarise(unit, changed)
         await evaluate_children(unit, changed, HEARING_KINDS)
     # Counted once the batch has committed.
     result.created += counts.created

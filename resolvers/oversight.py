@@ -3,20 +3,16 @@ never a loop over them in Python."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, and_, case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Alert, Child, CustodyEvent, Hearing, Notice, Representation
+from models import Alert, CaseSummary, CustodyEvent, Hearing
 from models.enums import (
     AlertKind,
     AlertStatus,
     CustodyEventKind,
-    HearingStatus,
-    LocationStatus,
-    NoticeStatus,
 )
 from resolvers.court import court_code
 from resolvers.errors import InvalidInput
@@ -47,26 +43,15 @@ def _instants(start: date | None, end: date | None) -> tuple[datetime | None, da
     return since, until
 
 
-def _event_between(
+def _events_between(
     kind: CustodyEventKind, since: datetime | None, until: datetime | None
-) -> ColumnElement[bool]:
+) -> list[ColumnElement[bool]]:
     conditions = [col(CustodyEvent.kind) == kind]
     if since is not None:
         conditions.append(col(CustodyEvent.occurred_at) >= since)
     if until is not None:
         conditions.append(col(CustodyEvent.occurred_at) < until)
-    return _among(CustodyEvent.child_id, *conditions)
-
-
-def _among(child_id: Any, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    """The child is among those with such a record. An uncorrelated set: the database builds
-    it once and looks each child up in it (a hashed subplan), where a correlated EXISTS would
-    probe an index once per child and per figure."""
-    return col(Child.id).in_(select(child_id).where(*conditions))
-
-
-def _hearing(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    return _among(Hearing.child_id, *conditions)
+    return conditions
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -80,18 +65,22 @@ async def oversight_report(
     end: date | None = None,
     court: str | None = None,
 ) -> OversightReport:
-    """Three statements: the released cohort's figures, the transfers, the open alerts."""
+    """Three statements: the released cohort's figures, the transfers, the open alerts. The
+    figures are read from each child's case summary (one narrow row a child, kept with the
+    records it summarises); a window or a court narrows the cohort by the indexed events and
+    hearings."""
     since, until = _instants(start, end)
-    released = _event_between(CustodyEventKind.RELEASED_TO_SPONSOR, since, until)
-    cohort = [released]
+    summary = CaseSummary.__table__.c  # type: ignore[attr-defined]
+    child = summary.child_id
+    windowed = since is not None or until is not None
+    cohort: list[ColumnElement[bool]] = [summary.released]
+    if windowed:
+        released = _events_between(CustodyEventKind.RELEASED_TO_SPONSOR, since, until)
+        cohort.append(child.in_(select(col(CustodyEvent.child_id)).where(*released)))
     if court is not None:
-        cohort.append(_hearing(col(Hearing.court) == court_code(court)))
-    failed = _hearing(col(Hearing.status) == HearingStatus.FAILED_TO_APPEAR)
-    appeared = _hearing(col(Hearing.status) == HearingStatus.APPEARED)
-    represented = _among(Representation.child_id, col(Representation.withdrawn_on).is_(None))
-    served = _among(
-        Notice.child_id, col(Notice.status).in_((NoticeStatus.SERVED, NoticeStatus.FILED))
-    )
+        at_court = select(col(Hearing.child_id)).where(col(Hearing.court) == court_code(court))
+        cohort.append(child.in_(at_court))
+    failed, appeared = summary.failed_to_appear, summary.appeared
     connection = await session.connection()  # plain aggregates: rows, not records
     if connection.dialect.name == "postgresql":
         # Room for the sets above to be hashed in memory (for this transaction only).
@@ -100,25 +89,24 @@ async def oversight_report(
         await connection.execute(
             select(
                 func.count(),
-                _count(~served),
-                _count(~_hearing()),
+                _count(~summary.notice_served),
+                _count(~summary.heard),
                 _count(failed),
-                _count(and_(failed, col(Child.location_status) == LocationStatus.UNKNOWN)),
-                _count(_hearing(col(Hearing.in_absentia_order).is_(True))),
+                _count(and_(failed, summary.location_unknown)),
+                _count(summary.in_absentia),
                 _count(appeared),
-                _count(and_(appeared, represented)),
-            )
-            .select_from(Child)
-            .where(*cohort)
+                _count(and_(appeared, summary.represented)),
+            ).where(*cohort)
         )
     ).one()
-    transferred = (
-        await connection.execute(
-            select(func.count())
-            .select_from(Child)
-            .where(_event_between(CustodyEventKind.TRANSFERRED_TO_HHS, since, until))
+    if windowed:  # an index holds each transfer's kind, time and child
+        transfers = _events_between(CustodyEventKind.TRANSFERRED_TO_HHS, since, until)
+        transferred_query = select(func.count(func.distinct(CustodyEvent.child_id))).where(
+            *transfers
         )
-    ).scalar_one()
+    else:
+        transferred_query = select(func.count()).where(summary.transferred)
+    transferred = (await connection.execute(transferred_query)).scalar_one()
     open_alerts = dict.fromkeys(AlertKind, 0)
     for kind, count in await connection.execute(
         select(col(Alert.kind), func.count())

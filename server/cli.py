@@ -25,6 +25,7 @@ from models.db import create_engine, session_factory
 from models.enums import Role
 from resolvers import docket
 from resolvers.alerts import SweepResult, sweep_now
+from resolvers.case_summary import stale_summaries, write_summaries
 from resolvers.errors import InvalidInput
 from resolvers.oversight import OversightReport, oversight_report
 from resolvers.seed import seed_demo
@@ -178,10 +179,11 @@ async def _database_at_head(settings: Settings) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
-async def _sweep(settings: Settings, as_of: datetime | None) -> SweepResult | None:
+async def _sweep(settings: Settings, as_of: datetime | None, full: bool) -> SweepResult | None:
     async with _database_at_head(settings) as engine:
         sessions = session_factory(engine, writer=True, info=settings.write_session_info())
-        return await sweep_now(sessions, (lambda: as_of) if as_of is not None else utc_now)
+        clock = (lambda: as_of) if as_of is not None else utc_now
+        return await sweep_now(sessions, clock, everyone=full)
 
 
 @app.command("sweep")
@@ -193,6 +195,14 @@ def sweep_command(
             help="Sweep as at this instant (ISO 8601 with its UTC offset), not now.",
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Evaluate every child, not only those whose alerts can have changed since "
+            "the last sweep.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Raise the time-driven alerts that now hold; resolve every alert whose condition has
@@ -204,7 +214,7 @@ def sweep_command(
         except (ValueError, InvalidInput) as error:
             console.print(f"--as-of: {error}")
             raise typer.Exit(2) from None
-    result = asyncio.run(_sweep(Settings(), moment))
+    result = asyncio.run(_sweep(Settings(), moment, full))
     if result is None:
         console.print("Another process is sweeping; nothing was done.")
         raise typer.Exit(3)
@@ -215,7 +225,8 @@ def sweep_command(
     if as_json:
         typer.echo(json.dumps(counts, indent=2))
         return
-    table = Table("alert kind", "raised", "resolved", title="Sweep")
+    scope = "every child" if result.examined is None else f"{result.examined:,} children"
+    table = Table("alert kind", "raised", "resolved", title=f"Sweep of {scope}")
     for kind, count in counts.items():
         table.add_row(kind, str(count["raised"]), str(count["resolved"]))
     Console().print(table)
@@ -293,6 +304,18 @@ async def _report(
         return await oversight_report(session, start=start, end=end, court=court)
 
 
+async def _check_summaries(settings: Settings, rebuild: bool) -> tuple[int, int]:
+    """How many children's case summaries differ from their records, before and after a
+    rebuild (when asked for)."""
+    async with _database_at_head(settings) as engine:
+        async with engine.begin() as connection:
+            stale = len(await stale_summaries(connection))
+            if rebuild and stale:
+                await write_summaries(connection)
+                return stale, len(await stale_summaries(connection))
+        return stale, stale
+
+
 def _day(value: str | None, name: str) -> date | None:
     if value is None:
         return None
@@ -313,8 +336,32 @@ def report_command(
     ] = None,
     court: Annotated[str | None, typer.Option(help="Only children with a hearing here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Instead of the figures, compare every child's case summary (what the "
+            "figures are counted from) with the records it summarises; exit 1 if any differs.",
+        ),
+    ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option("--rebuild", help="With --check: rewrite the summaries that differ."),
+    ] = False,
 ) -> None:
     """The oversight report: the figures of API.md's Oversight section."""
+    if rebuild and not check:
+        console.print("--rebuild goes with --check.")
+        raise typer.Exit(2)
+    if check:
+        stale, left = asyncio.run(_check_summaries(Settings(), rebuild))
+        if rebuild and stale:
+            typer.echo(f"{stale:,} case summaries differed from their records; rewritten.")
+        elif stale:
+            typer.echo(f"{stale:,} case summaries differ from their records.")
+        else:
+            typer.echo("Every case summary matches its records.")
+        raise typer.Exit(1 if left else 0)
     try:
         report = asyncio.run(_report(Settings(), _day(start, "from"), _day(end, "to"), court))
     except InvalidInput as error:

@@ -53,12 +53,16 @@ async def alerts_of(engine: AsyncEngine, child: dict[str, Any]) -> dict[AlertKin
 
 
 async def run_sweep(
-    engine: AsyncEngine, at: datetime, thresholds: AlertThresholds | None = None
+    engine: AsyncEngine,
+    at: datetime,
+    thresholds: AlertThresholds | None = None,
+    *,
+    everyone: bool = False,
 ) -> SweepResult:
     info = {THRESHOLDS_KEY: thresholds} if thresholds is not None else None
     sessions = session_factory(engine, writer=True, info=info)
     async with open_unit(sessions, SWEEPER, "sweep", clock=lambda: at) as unit:
-        result = await sweep(unit)
+        result = await sweep(unit, everyone=everyone)
     assert result is not None
     return result
 

@@ -6,6 +6,7 @@ figures are written down here. Exit 2 for a date that is not YYYY-MM-DD, `--to` 
 import asyncio
 import json
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -406,3 +407,38 @@ def test_the_plain_report_is_a_table_naming_each_figure(database: Path) -> None:
         "represented share": "66.7%",
         **{f"open alerts: {kind}": str(count) for kind, count in OPEN_ALERTS.items()},
     }
+
+
+def test_check_compares_the_summaries_and_rebuild_rewrites_what_differs(tmp_path: Path) -> None:
+    # given: a copy of the six children's database, one summary turned over by hand
+    database = tmp_path / "check.db"
+    assert casetrail(database, "db", "upgrade").returncode == 0
+    asyncio.run(populate(database))
+    before = casetrail(database, "report", "--check")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE case_summary SET represented = NOT represented")
+
+    # when
+    found = casetrail(database, "report", "--check")
+    rebuilt = casetrail(database, "report", "--check", "--rebuild")
+    after = casetrail(database, "report", "--check")
+
+    # then
+    assert (before.returncode, before.stdout.strip()) == (
+        0,
+        "Every case summary matches its records.",
+    )
+    assert found.returncode == 1
+    assert "5 case summaries differ from their records" in found.stdout
+    assert rebuilt.returncode == 0
+    assert "5 case summaries differed from their records; rewritten" in rebuilt.stdout
+    assert after.returncode == 0
+
+
+def test_rebuild_without_check_is_refused(database: Path) -> None:
+    # when
+    result = casetrail(database, "report", "--rebuild")
+
+    # then
+    assert result.returncode == 2
+    assert "--rebuild goes with --check" in result.stderr + result.stdout

@@ -98,3 +98,23 @@ def test_an_as_of_without_offset_unreadable_or_in_the_future_is_refused(
     assert result.returncode == 2
     assert "--as-of" in result.stderr
     assert asyncio.run(alert_statuses(database)) == []
+
+
+def test_a_second_sweep_looks_only_at_what_changed_unless_full_is_asked_for(
+    database: Path,
+) -> None:
+    # given
+    first = casetrail(database, "sweep")
+
+    # when
+    second = casetrail(database, "sweep")
+    full = casetrail(database, "sweep", "--full")
+
+    # then
+    assert first.returncode == 0, first.stderr
+    assert "Sweep of every child" in first.stdout
+    assert second.returncode == 0, second.stderr
+    assert "Sweep of 0 children" in second.stdout
+    assert full.returncode == 0, full.stderr
+    assert "Sweep of every child" in full.stdout
+    assert asyncio.run(alert_statuses(database)) == ["OPEN"]

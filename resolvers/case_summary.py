@@ -1,0 +1,109 @@
+"""Each child's case summary (models/case_summary.py), derived from the child's records by one
+SQL definition: written with every change to the case, rebuilt, and checked against them."""
+
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col
+
+from models import CaseSummary, Child, CustodyEvent, Hearing, Notice, Representation
+from models.enums import CustodyEventKind, HearingStatus, LocationStatus, NoticeStatus
+from resolvers.unit import Unit
+
+FLAGS = (
+    "released",
+    "transferred",
+    "notice_served",
+    "heard",
+    "failed_to_appear",
+    "in_absentia",
+    "appeared",
+    "represented",
+    "location_unknown",
+)
+# Children summarised by one statement (its parameters).
+_TOGETHER = 2_000
+
+
+def _custody_event(kind: CustodyEventKind) -> ColumnElement[bool]:
+    return exists().where(col(CustodyEvent.child_id) == Child.id, col(CustodyEvent.kind) == kind)
+
+
+def _hearing(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(col(Hearing.child_id) == Child.id, *conditions)
+
+
+def derived(children: Collection[uuid.UUID] | None = None) -> Select[Any]:
+    """The summary of each child (of all, when `children` is None) as its records say, in the
+    column order of FLAGS after the child's id."""
+    flags: dict[str, ColumnElement[bool]] = {
+        "released": _custody_event(CustodyEventKind.RELEASED_TO_SPONSOR),
+        "transferred": _custody_event(CustodyEventKind.TRANSFERRED_TO_HHS),
+        "notice_served": exists().where(
+            col(Notice.child_id) == Child.id,
+            col(Notice.status).in_((NoticeStatus.SERVED, NoticeStatus.FILED)),
+        ),
+        "heard": _hearing(),
+        "failed_to_appear": _hearing(col(Hearing.status) == HearingStatus.FAILED_TO_APPEAR),
+        "in_absentia": _hearing(col(Hearing.in_absentia_order).is_(True)),
+        "appeared": _hearing(col(Hearing.status) == HearingStatus.APPEARED),
+        "represented": exists().where(
+            col(Representation.child_id) == Child.id,
+            col(Representation.withdrawn_on).is_(None),
+        ),
+        "location_unknown": col(Child.location_status) == LocationStatus.UNKNOWN,
+    }
+    columns: list[Any] = [col(Child.id), *(flags[name].label(name) for name in FLAGS)]
+    statement = select(*columns)
+    if children is not None:
+        statement = statement.where(col(Child.id).in_(children))
+    return statement
+
+
+async def summarise(unit: Unit, children: Collection[uuid.UUID]) -> None:
+    """Bring the children's summaries up to their records, in the unit's transaction: after
+    every change to their cases, so a summary commits with the change it summarises."""
+    await unit.session.flush()
+    await write_summaries(await unit.session.connection(), children)
+
+
+async def write_summaries(
+    connection: AsyncConnection, children: Collection[uuid.UUID] | None = None
+) -> None:
+    """Write the summaries of these children (of all, when None), replacing what was there."""
+    if children is None:
+        await connection.execute(_upsert(connection, derived()))
+        return
+    batch = list(children)
+    for start in range(0, len(batch), _TOGETHER):
+        await connection.execute(_upsert(connection, derived(batch[start : start + _TOGETHER])))
+
+
+def _upsert(connection: AsyncConnection, rows: Select[Any]) -> Any:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    table = CaseSummary.__table__  # type: ignore[attr-defined]
+    # SQLite reads ON CONFLICT after a SELECT with no WHERE as part of a join; give it one.
+    statement = dialect.insert(table).from_select(["child_id", *FLAGS], rows.where(true()))
+    return statement.on_conflict_do_update(
+        index_elements=["child_id"],
+        set_={name: statement.excluded[name] for name in FLAGS},
+    )
+
+
+async def stale_summaries(connection: AsyncConnection) -> list[uuid.UUID]:
+    """The children whose stored summary differs from what their records say (a child with
+    none reads as all false): a write that bypassed the operations, or a summary edited."""
+    should = derived().subquery()
+    stored = CaseSummary.__table__  # type: ignore[attr-defined]
+    differs = or_(*(should.c[name] != func.coalesce(stored.c[name], false()) for name in FLAGS))
+    rows = await connection.execute(
+        select(should.c.id)
+        .select_from(should.outerjoin(stored, stored.c.child_id == should.c.id))
+        .where(differs)
+        .order_by(should.c.id)
+    )
+    return [child_id for (child_id,) in rows]
