@@ -13,6 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 # busy_timeout instead of one failing later with "database is locked" on upgrade.
 WRITE_OPTION = "casetrail_writer"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option: on PostgreSQL, the longest a statement of the transaction may run (ms).
+STATEMENT_TIMEOUT_OPTION = "casetrail_statement_timeout_ms"
 
 
 def compact_json(value: Any) -> str:
@@ -30,10 +32,21 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
-        return create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, **kwargs)
+        _configure_postgresql(engine)
+        return engine
     engine = create_async_engine(url, **kwargs)
     _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
     return engine
+
+
+def _configure_postgresql(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        # For this transaction only, so the connection goes back to the pool as it came.
+        timeout = connection.get_execution_options().get(STATEMENT_TIMEOUT_OPTION)
+        if timeout:
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
 
 
 def _configure_sqlite(engine: AsyncEngine, *, in_memory: bool) -> None:
@@ -57,9 +70,20 @@ def _configure_sqlite(engine: AsyncEngine, *, in_memory: bool) -> None:
 
 
 def session_factory(
-    engine: AsyncEngine, *, writer: bool = False, info: dict[str, Any] | None = None
+    engine: AsyncEngine,
+    *,
+    writer: bool = False,
+    info: dict[str, Any] | None = None,
+    statement_timeout_ms: int = 0,
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep their objects usable after commit; writers take the write lock.
-    `info` starts each session's `info` (e.g. the history's checkpoint signer)."""
-    bind = engine.execution_options(**{WRITE_OPTION: True}) if writer else engine
+    `info` starts each session's `info` (e.g. the history's checkpoint signer). On PostgreSQL
+    a statement that runs longer than `statement_timeout_ms` (0: no limit) is cancelled and
+    its transaction rolled back; SQLite has no such limit."""
+    options: dict[str, Any] = {}
+    if writer:
+        options[WRITE_OPTION] = True
+    if statement_timeout_ms:
+        options[STATEMENT_TIMEOUT_OPTION] = statement_timeout_ms
+    bind = engine.execution_options(**options) if options else engine
     return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False, info=info)

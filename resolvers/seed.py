@@ -31,6 +31,8 @@ from resolvers.custody import SponsorFields
 from resolvers.unit import Actor, Clock, Unit, open_unit
 
 SEEDER = Actor(name="seed", role=Role.OFFICER)
+# The names of the tokens a demonstration prints; production refuses a database holding one.
+DEMO_TOKEN_PREFIX = "demo-"  # noqa: S105 (a name, not a secret)
 COUNTRIES = ("GT", "HN", "SV", "MX", "EC", "NI", "CO", "VE")
 COURTS = ("HOU", "LOS", "NYC", "MIA", "CHI", "ATL", "SFR", "DAL")
 FACILITIES = (

@@ -3,10 +3,20 @@
 import logging
 import traceback
 from collections.abc import AsyncIterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.types import ExecutionContext
 
 from resolvers import history
@@ -44,6 +54,28 @@ class AccessLog(SchemaExtension):
         )
 
 
+class MaskUnexpected(MaskErrors):
+    """A fault the code did not raise on purpose reaches the client as "Internal error." with
+    the request's ID, which the server's log line about it carries too."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Internal error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        masked.extensions = {"code": "INTERNAL", "requestId": request_id}
+        return masked
+
+
+# The largest operation a client may send. The deepest the API's own clients go (children,
+# their hearings, each hearing's child and sponsor) is 7 levels; a deeper document is a cycle
+# walked on purpose (child → hearings → child → …), which costs the server, not the client.
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2_000
+
+
 class CasetrailSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -64,17 +96,25 @@ class CasetrailSchema(strawberry.Schema):
             )
 
 
-schema = CasetrailSchema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    extensions=[
+def build_schema(*, introspection: bool = True) -> CasetrailSchema:
+    """The schema, with its limits; production serves it without introspection."""
+    extensions: list[Any] = [
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         # Parsing and validating the same document again costs as much as a small query.
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal error."),
+        MaskUnexpected,
         AccessLog,
-    ],
-)
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return CasetrailSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )
 
-__all__ = ["Context", "Info", "schema"]
+
+schema = build_schema()
+
+__all__ = ["Context", "Info", "build_schema", "schema"]

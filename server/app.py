@@ -11,10 +11,13 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import text
+import sqlalchemy as sa
+from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -24,15 +27,18 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types.unset import UNSET, UnsetType
 
+from models import ApiToken
 from models.base import utc_now
 from models.db import create_engine, session_factory
 from models.enums import Role
 from resolvers.alerts import sweep_now
 from resolvers.live import CHANNEL, PUBLISH_KEY, AlertBroker
 from resolvers.live import decode as decode_announcement
+from resolvers.seed import DEMO_TOKEN_PREFIX
 from resolvers.tokens import authenticate
 from resolvers.unit import Actor, Clock
-from schema import Context, schema
+from schema import Context, build_schema
+from server.limits import BodyLimit, RateLimiter
 from server.settings import Settings
 
 log = logging.getLogger("casetrail")
@@ -51,18 +57,20 @@ class CasetrailGraphQL(GraphQL[Context, None]):
     def __init__(
         self, engine: AsyncEngine, settings: Settings, clock: Clock, **kwargs: Any
     ) -> None:
-        super().__init__(schema, **kwargs)
+        super().__init__(build_schema(introspection=not settings.production), **kwargs)
         signer = settings.audit_signer()
+        timeout = settings.statement_timeout_ms
         self.engine = engine
-        self.read_sessions = session_factory(engine)
+        self.read_sessions = session_factory(engine, statement_timeout_ms=timeout)
         self.audit_public_key = signer.public_key if signer is not None else None
         self.clock = clock
         self.live = AlertBroker()
+        info = {**settings.write_session_info(), PUBLISH_KEY: self.live.publish}
         self.write_sessions = session_factory(
-            engine,
-            writer=True,
-            info={**settings.write_session_info(), PUBLISH_KEY: self.live.publish},
+            engine, writer=True, info=info, statement_timeout_ms=timeout
         )
+        # The server's own sweep is not a request: it runs as long as every child takes.
+        self.sweep_sessions = session_factory(engine, writer=True, info=info)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["state"]
@@ -100,10 +108,17 @@ class BearerAuth:
     401. Outside production the GraphiQL page itself (a browser's GET for HTML) is served here
     without a token: the page holds no data, and every query it sends needs one."""
 
-    def __init__(self, app: ASGIApp, engine: AsyncEngine, graphiql: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        engine: AsyncEngine,
+        graphiql: bool,
+        limiter: RateLimiter,
+    ) -> None:
         self.app = app
         self.sessions = session_factory(engine)
         self.graphiql_html = get_graphql_ide_html("graphiql") if graphiql else None
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or scope["path"] != GRAPHQL_PATH:
@@ -124,6 +139,10 @@ class BearerAuth:
         actor = await self._actor(headers.get("authorization", ""))
         if actor is None:
             await _unauthorized(scope, receive, send)
+            return
+        wait = self.limiter.wait(actor.name)
+        if wait:
+            await self.limiter.refusal(wait)(scope, receive, send)
             return
         state["actor"] = actor
         await self.app(scope, receive, send)
@@ -235,6 +254,32 @@ async def _relay_notifications(engine: AsyncEngine, broker: AlertBroker) -> None
             await asyncio.sleep(1)
 
 
+async def production_refusals(settings: Settings, engine: AsyncEngine) -> list[str]:
+    """Why the server may not serve in production mode (none outside it)."""
+    if not settings.production:
+        return []
+    found = []
+    if settings.audit_signing_key_file is None:
+        found.append(
+            "no CASETRAIL_AUDIT_SIGNING_KEY_FILE: production signs the history's checkpoints "
+            "(`casetrail audit keygen FILE` makes a key)"
+        )
+    if "*" in settings.cors_allow_origins:
+        found.append("CASETRAIL_CORS_ALLOW_ORIGINS may not allow every origin ('*')")
+    async with engine.connect() as connection:
+        demo = await connection.execute(
+            sa.select(func.count())
+            .select_from(ApiToken)
+            .where(col(ApiToken.name).startswith(DEMO_TOKEN_PREFIX))
+        )
+        if demo.scalar_one():
+            found.append(
+                f"the database holds demonstration tokens ({DEMO_TOKEN_PREFIX}…): "
+                "production serves real records only"
+            )
+    return found
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -265,11 +310,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        refusals = await production_refusals(settings, database)
+        if refusals:
+            raise RuntimeError("Refusing to serve in production: " + "; ".join(refusals))
         tasks = []
         if settings.sweep_interval_seconds > 0:
             tasks.append(
                 asyncio.create_task(
-                    _sweep_every(settings.sweep_interval_seconds, graphql.write_sessions, clock)
+                    _sweep_every(settings.sweep_interval_seconds, graphql.sweep_sessions, clock)
                 )
             )
         if database.dialect.name == "postgresql":
@@ -290,6 +338,23 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(BearerAuth, engine=database, graphiql=not settings.production)
+    limiter = RateLimiter(settings.rate_limit_per_minute)
+    # The outermost runs first: CORS answers preflights, the token is checked and the rate
+    # limited before any of a body is read.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, path=GRAPHQL_PATH)
+    app.add_middleware(
+        BearerAuth,
+        engine=database,
+        graphiql=not settings.production,
+        limiter=limiter,
+    )
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
     app.state.engine = database
     return app

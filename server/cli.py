@@ -28,7 +28,7 @@ from resolvers.alerts import SweepResult, sweep_now
 from resolvers.case_summary import stale_summaries, write_summaries
 from resolvers.errors import InvalidInput
 from resolvers.oversight import OversightReport, oversight_report
-from resolvers.seed import seed_demo
+from resolvers.seed import DEMO_TOKEN_PREFIX, seed_demo
 from resolvers.tokens import create_api_token
 from resolvers.unit import Actor, open_unit
 from resolvers.validation import past_instant
@@ -120,7 +120,8 @@ async def _prepare_demo(settings: Settings) -> list[tuple[Role, str]]:
     finally:
         await engine.dispose()
     return [
-        (role, await _create_token(settings, f"demo-{role.value.lower()}", role)) for role in Role
+        (role, await _create_token(settings, f"{DEMO_TOKEN_PREFIX}{role.value.lower()}", role))
+        for role in Role
     ]
 
 
@@ -138,6 +139,9 @@ def serve(
     from server.app import create_app
 
     settings = Settings()
+    if demo and settings.production:
+        console.print("--demo serves synthetic records; production mode does not.")
+        raise typer.Exit(2)
     if demo:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DEMO_FILE}{suffix}").unlink(missing_ok=True)
@@ -151,11 +155,27 @@ def serve(
         if reason is not None:
             console.print(f"[red]{reason}[/red]")
             raise typer.Exit(1)
+        refusals = asyncio.run(_production_refusals(settings))
+        if refusals:
+            console.print("Refusing to serve in production:")
+            for refusal in refusals:
+                console.print(f"  - {refusal}")
+            raise typer.Exit(2)
     console.print(
         f"\nGraphiQL: open http://{host}:{port}/graphql in a browser and add the header "
         '{"Authorization": "Bearer <token>"} under Headers.'
     )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+async def _production_refusals(settings: Settings) -> list[str]:
+    from server.app import production_refusals
+
+    engine = create_engine(settings.database_url)
+    try:
+        return await production_refusals(settings, engine)
+    finally:
+        await engine.dispose()
 
 
 async def _check_database(url: str) -> str | None:

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     alert_hearing_without_counsel_days: int = Field(default=_API.hearing_without_counsel_days, ge=1)
     # The server's own sweep of the time-driven alerts, every this many seconds (0: none).
     sweep_interval_seconds: float = Field(default=300, ge=0)
+    # Limits on one client. A docket import carries its file in the request, hence the size.
+    max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    # PostgreSQL: the longest one statement of a request may run (0: no limit).
+    statement_timeout_ms: int = Field(default=10_000, ge=0)
+    # Origins whose browser pages may call the API (CORS); none by default.
+    cors_allow_origins: list[str] = Field(default_factory=list)
 
     @field_validator("database_url")
     @classmethod

@@ -1,6 +1,7 @@
 """A fault the code did not mean never shows the client, or the log, what it was about."""
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -37,8 +38,11 @@ async def test_an_unexpected_fault_is_masked_and_logged_without_its_message(
             },
         )
 
-    # then
+    # then: the client gets the request's ID, and the log line carries it too
     assert [e["message"] for e in body["errors"]] == ["Internal error."]
-    assert "RuntimeError" in caplog.text
+    extensions = body["errors"][0]["extensions"]
+    assert extensions["code"] == "INTERNAL"
+    assert re.fullmatch(r"[0-9a-f]{32}", extensions["requestId"])
+    assert f"request {extensions['requestId']}: unexpected RuntimeError" in caplog.text
     assert "200000999" not in caplog.text
     assert "Pérez" not in caplog.text

@@ -1,0 +1,246 @@
+"""What one client can make the server do is bounded: the depth, aliases and tokens of a
+document, the size of a request's body, the requests a token makes a minute, one operation per
+request, and (on PostgreSQL) how long a request's statement may run. Each limit is answered
+with a clear error and changes nothing."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from models.db import session_factory
+from models.enums import Role
+from schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from server.app import create_app
+from server.limits import RateLimiter
+from server.settings import Settings
+from tests.conftest import Api, Clock
+from tests.factories import stored_rows
+
+ME = "query { me { name role } }"
+
+
+def bearer(api: Api, role: Role = Role.OFFICER) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api.tokens[role]}"}
+
+
+async def limited_api(
+    engine: AsyncEngine, api: Api, clock: Clock, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        Settings(database_url="sqlite+aiosqlite://", **settings), engine=engine, clock=clock
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://casetrail.test") as client:
+        yield client
+
+
+async def show_statement_timeout(session: Any) -> str:
+    connection = await session.connection()
+    setting: str = (await connection.execute(text("SHOW statement_timeout"))).scalar_one()
+    return setting
+
+
+def nested(depth: int) -> str:
+    """A document `depth` levels deep, walking child → hearings → child → …"""
+    inner = "id"
+    for level in range(depth - 3):
+        inner = f"child {{ {inner} }}" if level % 2 else f"hearings {{ {inner} }}"
+    return f"query {{ children {{ edges {{ node {{ {inner} }} }} }} }}"
+
+
+# ---------------------------------------------------------------- the document
+
+
+async def test_a_document_deeper_than_the_limit_is_refused(api: Api) -> None:
+    # given: the deepest allowed runs
+    assert "errors" not in await api.gql(nested(MAX_DEPTH))
+
+    # when
+    body = await api.gql(nested(MAX_DEPTH + 1))
+
+    # then
+    assert body["data"] is None
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+async def test_more_aliases_than_the_limit_are_refused(api: Api) -> None:
+    def aliased(count: int) -> str:
+        return "query { " + " ".join(f"a{n}: me {{ name }}" for n in range(count)) + " }"
+
+    # given
+    assert "errors" not in await api.gql(aliased(MAX_ALIASES))
+
+    # when
+    body = await api.gql(aliased(MAX_ALIASES + 1))
+
+    # then
+    assert body["data"] is None
+    assert "aliases found" in body["errors"][0]["message"]
+
+
+async def test_a_document_of_more_tokens_than_the_limit_is_refused(api: Api) -> None:
+    # when: a field's arguments padded with tokens (each `first: 1` is three)
+    padding = ", ".join("first: 1" for _ in range(MAX_TOKENS // 3))
+    body = await api.gql(f"query {{ children({padding}) {{ totalCount }} }}")
+
+    # then
+    assert body["data"] is None
+    assert f"more than {MAX_TOKENS} tokens" in body["errors"][0]["message"]
+
+
+async def test_operations_in_a_batch_are_refused(api: Api, engine: AsyncEngine) -> None:
+    # given
+    before = await stored_rows(engine)
+    mutation = {"query": 'mutation { createApiToken(input: {name: "x", role: OFFICER}) { token } }'}
+
+    # when
+    response = await api.client.post(
+        "/graphql", json=[mutation, {"query": ME}], headers=bearer(api, Role.ADMIN)
+    )
+
+    # then
+    assert response.status_code == 400
+    assert await stored_rows(engine) == before
+
+
+# ---------------------------------------------------------------- the request
+
+
+@pytest.fixture
+async def small_bodies(engine: AsyncEngine, api: Api, clock: Clock) -> AsyncIterator[Any]:
+    async for client in limited_api(engine, api, clock, max_request_bytes=2048):
+        yield client
+
+
+async def test_a_body_larger_than_the_limit_is_refused_before_it_is_read(
+    small_bodies: httpx.AsyncClient, api: Api, engine: AsyncEngine
+) -> None:
+    # given
+    before = await stored_rows(engine)
+    padded = {"query": ME, "variables": {"padding": "x" * 4096}}
+
+    # when
+    response = await small_bodies.post("/graphql", json=padded, headers=bearer(api))
+
+    # then
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+    assert await stored_rows(engine) == before
+
+
+async def test_a_body_sent_without_its_length_is_counted_as_it_arrives(
+    small_bodies: httpx.AsyncClient, api: Api
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"query": "' + b"#" * 1500
+        yield b"#" * 1500 + b'"}'
+
+    # when
+    response = await small_bodies.post(
+        "/graphql",
+        content=chunks(),
+        headers={**bearer(api), "Content-Type": "application/json"},
+    )
+
+    # then
+    assert response.status_code == 413
+
+
+async def test_a_body_within_the_limit_is_served(small_bodies: httpx.AsyncClient, api: Api) -> None:
+    # when
+    response = await small_bodies.post("/graphql", json={"query": ME}, headers=bearer(api))
+
+    # then
+    assert response.status_code == 200
+    assert response.json()["data"]["me"]["role"] == "OFFICER"
+
+
+async def test_a_token_past_its_rate_is_answered_429_with_retry_after(
+    engine: AsyncEngine, api: Api, clock: Clock
+) -> None:
+    async for client in limited_api(engine, api, clock, rate_limit_per_minute=3):
+        # given: three requests, all served
+        for _ in range(3):
+            ok = await client.post("/graphql", json={"query": ME}, headers=bearer(api))
+            assert ok.status_code == 200
+
+        # when
+        refused = await client.post("/graphql", json={"query": ME}, headers=bearer(api))
+        other = await client.post(
+            "/graphql", json={"query": ME}, headers=bearer(api, Role.SUPERVISOR)
+        )
+
+        # then: the token waits about 20 s (3 a minute); another token is not held up
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 20
+        assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        assert other.status_code == 200
+
+
+def test_a_token_bucket_refills_with_time() -> None:
+    # given
+    now = [0.0]
+    limiter = RateLimiter(per_minute=60, clock=lambda: now[0])
+    for _ in range(60):
+        assert limiter.wait("a") == 0
+
+    # when / then: empty, a request waits a second; after one, it passes
+    assert limiter.wait("a") == pytest.approx(1.0)
+    now[0] += 1.0
+    assert limiter.wait("a") == 0
+    # and never holds more than a minute's worth
+    now[0] += 3600
+    for _ in range(60):
+        assert limiter.wait("a") == 0
+    assert limiter.wait("a") > 0
+
+
+# ---------------------------------------------------------------- the database
+
+
+async def test_a_statement_past_the_timeout_is_cancelled(engine: AsyncEngine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no statement timeout")
+    # given
+    sessions = session_factory(engine, statement_timeout_ms=100)
+
+    # when / then
+    async with sessions() as session:
+        with pytest.raises(DBAPIError, match="statement timeout"):
+            await (await session.connection()).execute(text("SELECT pg_sleep(2)"))
+    # and the connection goes back to the pool without the limit
+    async with session_factory(engine)() as session:
+        setting = await show_statement_timeout(session)
+    assert setting == "0"
+
+
+async def test_each_request_runs_under_the_statement_timeout(
+    engine: AsyncEngine, api: Api, clock: Clock
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no statement timeout")
+    # given
+    seen: list[str] = []
+    app = create_app(
+        Settings(database_url="sqlite+aiosqlite://", statement_timeout_ms=1234),
+        engine=engine,
+        clock=clock,
+    )
+    routes: list[Any] = list(app.routes)
+    graphql = next(route.app for route in routes if route.path == "/graphql")
+
+    # when
+    async with graphql.read_sessions() as session:
+        seen.append(await show_statement_timeout(session))
+    async with graphql.write_sessions() as session:
+        seen.append(await show_statement_timeout(session))
+    async with graphql.sweep_sessions() as session:
+        seen.append(await show_statement_timeout(session))
+
+    # then: requests are limited; the server's own sweep is not a request
+    assert seen == ["1234ms", "1234ms", "0"]
