@@ -15,11 +15,12 @@ START_SECONDS = 60
 
 
 @contextmanager
-def serving(database_url: str, count: int, directory: Path) -> Iterator[list[str]]:
-    """`count` server processes on the database; yields their base URLs once all are healthy,
-    and stops them after."""
+def serving(database_url: str, count: int, directory: Path, **settings: str) -> Iterator[list[str]]:
+    """`count` server processes on the database (with any other CASETRAIL_ `settings`);
+    yields their base URLs once all are healthy, and stops them after."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
     environment["CASETRAIL_DATABASE_URL"] = database_url
+    environment |= {f"CASETRAIL_{name.upper()}": value for name, value in settings.items()}
     ports = [free_port() for _ in range(count)]
     servers = [
         subprocess.Popen(
