@@ -11,12 +11,13 @@ from models.notice import Notice
 from models.representation import Representation
 from models.sponsor import Sponsor
 from models.sweep import SweepMark
-from models.token import ApiToken
+from models.token import ApiToken, ApiTokenUse
 
 __all__ = [
     "Address",
     "Alert",
     "ApiToken",
+    "ApiTokenUse",
     "CaseSummary",
     "Child",
     "ContactAttempt",

@@ -1,19 +1,45 @@
-"""API tokens: created once and shown once; only their SHA-256 is stored."""
+"""API tokens: created once and shown once (only their SHA-256 is stored), checked on every
+request, refused once expired or revoked, and listed with when each was last used."""
 
 import hashlib
+import hmac
+import logging
 import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ApiToken
+from models import ApiToken, ApiTokenUse
+from models.db import WRITE_OPTION
 from models.enums import Role
-from resolvers.errors import Duplicate
+from resolvers.errors import Duplicate, InvalidInput, InvalidTransition, NotFound
 from resolvers.unit import Actor, Unit
-from resolvers.validation import required_text
+from resolvers.validation import aware, required_text
 
 TOKEN_PREFIX = "ct_"  # noqa: S105 (a marker, not a secret)
+# A token's last use is written at most this often, so that a busy client's reads do not each
+# become a write (on SQLite, each a turn at the one write lock).
+USE_RECORDED_EVERY = timedelta(minutes=1)
+
+log = logging.getLogger("casetrail")
+
+
+@dataclass(frozen=True)
+class TokenListing:
+    """What may be shown of a token: never the token nor its hash."""
+
+    name: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
 
 
 def token_hash(token: str) -> str:
@@ -21,9 +47,14 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_api_token(unit: Unit, *, name: str, role: Role) -> tuple[str, Actor]:
-    """A new token for `name` in `role`; returns the token (never stored) and its actor."""
+async def create_api_token(
+    unit: Unit, *, name: str, role: Role, expires_at: datetime | None = None
+) -> tuple[str, Actor]:
+    """A new token for `name` in `role`, valid until `expires_at` (None: until revoked);
+    returns the token (never stored) and its actor."""
     clean = required_text(name, "name")
+    if expires_at is not None and aware(expires_at, "expiresAt") <= unit.now():
+        raise InvalidInput("The expiry must be in the future.", ["expiresAt"])
     taken = await unit.session.exec(select(ApiToken.id).where(col(ApiToken.name) == clean))
     if taken.first() is not None:
         raise Duplicate(
@@ -31,7 +62,13 @@ async def create_api_token(unit: Unit, *, name: str, role: Role) -> tuple[str, A
         )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     unit.session.add(
-        ApiToken(name=clean, role=role, token_hash=token_hash(token), created_at=unit.now())
+        ApiToken(
+            name=clean,
+            role=role,
+            token_hash=token_hash(token),
+            created_at=unit.now(),
+            expires_at=expires_at,
+        )
     )
     try:
         await unit.session.flush()
@@ -40,12 +77,94 @@ async def create_api_token(unit: Unit, *, name: str, role: Role) -> tuple[str, A
     return token, Actor(name=clean, role=role)
 
 
-async def authenticate(session: AsyncSession, token: str) -> Actor | None:
-    """The actor a bearer token stands for, or None when it is unknown."""
+async def revoke_api_token(unit: Unit, *, name: str) -> ApiToken:
+    """Refuse the token named `name` from now on. An update through the session, so the
+    revocation is in the history with the unit's actor and reason."""
+    clean = required_text(name, "name")
+    found = await unit.session.exec(
+        select(ApiToken).where(col(ApiToken.name) == clean).with_for_update()
+    )
+    token = found.first()
+    if token is None:
+        raise NotFound("No token has this name.", ["name"])
+    if token.revoked_at is not None:
+        raise InvalidTransition("This token is already revoked.", ["name"])
+    token.revoked_at = unit.now()
+    unit.session.add(token)
+    await unit.session.flush()
+    return token
+
+
+async def list_api_tokens(session: AsyncSession) -> list[TokenListing]:
+    """Every token, by name, with its role and when it was created, expires, was revoked and
+    was last used."""
+    rows = await session.exec(
+        select(ApiToken, ApiTokenUse.last_used_at)
+        .outerjoin(ApiTokenUse, col(ApiTokenUse.token_id) == ApiToken.id)
+        .order_by(col(ApiToken.name))
+    )
+    return [
+        TokenListing(
+            name=token.name,
+            role=token.role,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            last_used_at=last_used_at,
+        )
+        for token, last_used_at in rows
+    ]
+
+
+async def authenticate(session: AsyncSession, token: str, *, now: datetime) -> Actor | None:
+    """The actor a bearer token stands for, or None when it is unknown, expired or revoked:
+    alike, so that a refusal does not tell whether the token ever existed. Notes the use."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    statement = select(ApiToken.name, ApiToken.role).where(
-        col(ApiToken.token_hash) == token_hash(token)
+    presented = token_hash(token)
+    statement = (
+        select(ApiToken, ApiTokenUse.last_used_at)
+        .outerjoin(ApiTokenUse, col(ApiTokenUse.token_id) == ApiToken.id)
+        .where(col(ApiToken.token_hash) == presented)  # the unique index finds the row
     )
-    row = (await session.exec(statement)).first()
-    return Actor(name=row[0], role=Role(row[1])) if row is not None else None
+    found = (await session.exec(statement)).first()
+    if found is None:
+        return None
+    stored, last_used_at = found
+    # The decision itself takes the same time however much of the stored hash matches.
+    if not hmac.compare_digest(stored.token_hash, presented):
+        return None
+    if stored.revoked_at is not None or (
+        stored.expires_at is not None and stored.expires_at <= now
+    ):
+        return None
+    actor = Actor(name=stored.name, role=Role(stored.role))
+    if last_used_at is None or now - last_used_at >= USE_RECORDED_EVERY:
+        await _record_use(session, stored.id, now)
+    return actor
+
+
+async def _record_use(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> None:
+    """Write when the token was last used. Bookkeeping must never cost the request: a failure
+    is logged by its type alone (a message may quote data) and the caller carries on."""
+    try:
+        # End the lookup's read transaction first: on SQLite a write begun inside it could not
+        # wait for the write lock, so the write gets a transaction that takes the lock up front.
+        await session.rollback()
+        connection = await session.connection(execution_options={WRITE_OPTION: True})
+        await connection.execute(_upsert_use(connection.dialect.name, token_id, now))
+        await session.commit()
+    except Exception as error:  # any failure (see above); the session's owner closes it
+        log.error("token use not recorded: %s", type(error).__name__)
+
+
+def _upsert_use(dialect_name: str, token_id: uuid.UUID, now: datetime) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = ApiTokenUse.__table__  # type: ignore[attr-defined]
+    statement = dialect.insert(table).values(token_id=token_id, last_used_at=now)
+    return statement.on_conflict_do_update(
+        index_elements=["token_id"],
+        set_={"last_used_at": statement.excluded.last_used_at},
+        # Of two requests that race, the later time stands.
+        where=table.c.last_used_at < statement.excluded.last_used_at,
+    )

@@ -37,6 +37,7 @@ from schema.types.inputs import (
     RecordHearingOutcomeInput,
     RecordRepresentationInput,
     ReleaseToSponsorInput,
+    RevokeApiTokenInput,
     ScheduleHearingInput,
     ServeNoticeInput,
     TransferToHhsInput,
@@ -54,6 +55,7 @@ from schema.types.payloads import (
     ImportDocketPayload,
     NoticePayload,
     RepresentationPayload,
+    RevokeApiTokenPayload,
 )
 from schema.types.records import (
     Address,
@@ -103,6 +105,12 @@ async def _token_answer(
 ) -> CreateApiTokenPayload:
     token, actor = made
     return CreateApiTokenPayload(token=token, actor=Actor.from_actor(actor))
+
+
+async def _revoked_answer(_session: AsyncSession, token: models.ApiToken) -> RevokeApiTokenPayload:
+    return RevokeApiTokenPayload(
+        actor=Actor(name=token.name, role=token.role), revoked_at=token.revoked_at
+    )
 
 
 @strawberry.type
@@ -267,9 +275,28 @@ class AccessMutations:
             info,
             "createApiToken",
             None,
-            lambda unit: tokens.create_api_token(unit, name=input.name, role=input.role),
+            lambda unit: tokens.create_api_token(
+                unit, name=input.name, role=input.role, expires_at=input.expires_at
+            ),
             _token_answer,
             CreateApiTokenPayload,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[CanManageTokens],
+        description="From now on the token is refused like an unknown one. In the history "
+        "with the caller and the reason given.",
+    )
+    async def revoke_api_token(
+        self, info: Info, input: RevokeApiTokenInput
+    ) -> RevokeApiTokenPayload:
+        return await mutate(
+            info,
+            "revokeApiToken",
+            input.reason,
+            lambda unit: tokens.revoke_api_token(unit, name=input.name),
+            _revoked_answer,
+            RevokeApiTokenPayload,
         )
 
 

@@ -42,7 +42,7 @@ class CanChangeCases(RolePermission):
 
 class CanManageTokens(RolePermission):
     allowed = frozenset({Role.ADMIN})
-    message = "Only an ADMIN may create API tokens."
+    message = "Only an ADMIN may create or revoke API tokens."
 
 
 class CanReadHistory(RolePermission):

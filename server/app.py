@@ -93,7 +93,7 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         params = context.connection_params or {}
         authorization = params.get("Authorization", params.get("authorization"))
         actor = (
-            await _actor(self.read_sessions, authorization)
+            await _actor(self.read_sessions, authorization, self.clock)
             if isinstance(authorization, str)
             else None
         )
@@ -114,9 +114,11 @@ class BearerAuth:
         engine: AsyncEngine,
         graphiql: bool,
         limiter: RateLimiter,
+        clock: Clock = utc_now,
     ) -> None:
         self.app = app
         self.sessions = session_factory(engine)
+        self.clock = clock
         self.graphiql_html = get_graphql_ide_html("graphiql") if graphiql else None
         self.limiter = limiter
 
@@ -148,7 +150,7 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
     async def _actor(self, authorization: str) -> Actor | None:
-        return await _actor(self.sessions, authorization)
+        return await _actor(self.sessions, authorization, self.clock)
 
     async def _websocket(
         self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]
@@ -165,12 +167,14 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
 
-async def _actor(sessions: async_sessionmaker[AsyncSession], authorization: str) -> Actor | None:
+async def _actor(
+    sessions: async_sessionmaker[AsyncSession], authorization: str, clock: Clock
+) -> Actor | None:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     async with sessions() as session:
-        return await authenticate(session, token.strip())
+        return await authenticate(session, token.strip(), now=clock())
 
 
 def _is_graphiql_page(scope: Scope, headers: dict[str, str]) -> bool:
@@ -347,6 +351,7 @@ def create_app(
         engine=database,
         graphiql=not settings.production,
         limiter=limiter,
+        clock=clock,
     )
     if settings.cors_allow_origins:
         app.add_middleware(

@@ -5,7 +5,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -20,16 +20,17 @@ import migrations
 from audit.checkpoints import generate_key, load_public_key, public_pem
 from audit.export import export
 from audit.verify import Verification, read_checkpoints, verify_database, verify_file
+from models import ApiToken
 from models.base import utc_now
 from models.db import create_engine, session_factory
 from models.enums import Role
 from resolvers import docket
 from resolvers.alerts import SweepResult, sweep_now
 from resolvers.case_summary import stale_summaries, write_summaries
-from resolvers.errors import InvalidInput
+from resolvers.errors import DomainError, InvalidInput
 from resolvers.oversight import OversightReport, oversight_report
 from resolvers.seed import DEMO_TOKEN_PREFIX, seed_demo
-from resolvers.tokens import create_api_token
+from resolvers.tokens import TokenListing, create_api_token, list_api_tokens, revoke_api_token
 from resolvers.unit import Actor, open_unit
 from resolvers.validation import past_instant
 from server.settings import Settings, async_database_url
@@ -69,15 +70,36 @@ async def _behind(engine: AsyncEngine) -> str | None:
     )
 
 
-async def _create_token(settings: Settings, name: str, role: Role) -> str:
+async def _create_token(
+    settings: Settings, name: str, role: Role, expires_in_days: int | None = None
+) -> str:
     engine = create_engine(settings.database_url)
     try:
         sessions = session_factory(engine, writer=True, info=settings.write_session_info())
         async with open_unit(sessions, CLI_ACTOR, "token create") as unit:
-            token, _actor = await create_api_token(unit, name=name, role=role)
+            expires_at = (
+                unit.now() + timedelta(days=expires_in_days)
+                if expires_in_days is not None
+                else None
+            )
+            token, _actor = await create_api_token(
+                unit, name=name, role=role, expires_at=expires_at
+            )
         return token
     finally:
         await engine.dispose()
+
+
+async def _revoke_token(settings: Settings, name: str, reason: str | None) -> ApiToken:
+    async with _database_at_head(settings) as engine:
+        sessions = session_factory(engine, writer=True, info=settings.write_session_info())
+        async with open_unit(sessions, CLI_ACTOR, "token revoke", reason=reason) as unit:
+            return await revoke_api_token(unit, name=name)
+
+
+async def _list_tokens(settings: Settings) -> list[TokenListing]:
+    async with _database_at_head(settings) as engine, session_factory(engine)() as session:
+        return await list_api_tokens(session)
 
 
 @db_app.command("upgrade")
@@ -95,18 +117,68 @@ def db_upgrade() -> None:
 def token_create(
     name: Annotated[str, typer.Option(help="Who the token is for; the actor name in the history.")],
     role: Annotated[Role, typer.Option(case_sensitive=False, help="What the token may do.")],
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option(min=1, help="Refuse the token this many days from now (default: never)."),
+    ] = None,
 ) -> None:
     """Create an API token and print it (on the last line). It is shown only this once."""
-    from resolvers.errors import DomainError
-
     settings = Settings()
     try:
-        token = asyncio.run(_create_token(settings, name, role))
+        token = asyncio.run(_create_token(settings, name, role, expires_in_days))
     except DomainError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None
     console.print(f"Token for [bold]{name}[/bold] ({role.value}); store it now, it is not kept:")
     print(token)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    name: Annotated[str, typer.Argument(help="The token's name.")],
+    reason: Annotated[
+        str | None, typer.Option(help="Why; kept with the revocation in the history.")
+    ] = None,
+) -> None:
+    """Refuse a token from now on, like an unknown one. Exit 1 when no token has this name or
+    it is revoked already (nothing changes)."""
+    try:
+        token = asyncio.run(_revoke_token(Settings(), name, reason))
+    except DomainError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Token [bold]{token.name}[/bold] ({token.role.value}) revoked.")
+
+
+@token_app.command("list")
+def token_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the tokens as JSON.")] = False,
+) -> None:
+    """Every token's name, role, and when it was created, expires, was revoked and was last
+    used (to the minute). Never a token or its hash."""
+    listed = asyncio.run(_list_tokens(Settings()))
+    rows = [
+        {
+            "name": token.name,
+            "role": token.role.value,
+            "created": _instant(token.created_at),
+            "expires": _instant(token.expires_at),
+            "revoked": _instant(token.revoked_at),
+            "last_used": _instant(token.last_used_at),
+        }
+        for token in listed
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("name", "role", "created", "expires", "revoked", "last used", title="API tokens")
+    for row in rows:
+        table.add_row(*(value or "-" for value in row.values()))
+    Console().print(table)
+
+
+def _instant(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
 
 
 async def _prepare_demo(settings: Settings) -> list[tuple[Role, str]]:

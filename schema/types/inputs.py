@@ -254,6 +254,17 @@ class ImportDocketInput:
 class CreateApiTokenInput:
     name: str
     role: Role
+    expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="After this instant the token is refused like an unknown one; "
+        "absent: it holds until revoked.",
+    )
+
+
+@strawberry.input
+class RevokeApiTokenInput:
+    name: str = strawberry.field(description="The token's name (its actor's name).")
+    reason: str | None = None
 
 
 @strawberry.input

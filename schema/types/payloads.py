@@ -1,5 +1,7 @@
 """What mutations return: the changed record, or userErrors and nothing changed."""
 
+from datetime import datetime
+
 import strawberry
 
 from schema.errors import UserError
@@ -78,4 +80,11 @@ class ContactAttemptPayload:
 class CreateApiTokenPayload:
     token: str | None = strawberry.field(default=None, description="Shown once; store it now.")
     actor: Actor | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeApiTokenPayload:
+    actor: Actor | None = strawberry.field(default=None, description="Whose token it was.")
+    revoked_at: datetime | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

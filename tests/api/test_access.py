@@ -327,6 +327,19 @@ async def call_create_token(api: Api, clock: Clock) -> Call:
     return Call(CREATE_TOKEN, {"input": {"name": "court-feed", "role": "INTEGRATION"}})
 
 
+REVOKE_TOKEN = """
+mutation RevokeToken($input: RevokeApiTokenInput!) {
+  revokeApiToken(input: $input) { actor { name role } revokedAt userErrors { code message field } }
+}"""
+
+
+async def call_revoke_token(api: Api, clock: Clock) -> Call:
+    await api.data(
+        CREATE_TOKEN, {"input": {"name": "old-feed", "role": "INTEGRATION"}}, role=Role.ADMIN
+    )
+    return Call(REVOKE_TOKEN, {"input": {"name": "old-feed", "reason": "feed retired"}})
+
+
 # The role table of API.md, for every root field and mutation served today.
 QUERIES: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "me": (call_me, EVERYONE),
@@ -358,6 +371,7 @@ MUTATIONS: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "updateAlert": (call_update_alert, CASE_WRITERS),
     "importDocket": (call_import_docket, CASE_WRITERS | {Role.INTEGRATION}),
     "createApiToken": (call_create_token, frozenset({Role.ADMIN})),
+    "revokeApiToken": (call_revoke_token, frozenset({Role.ADMIN})),
 }
 OPERATIONS = {**QUERIES, **MUTATIONS}
 

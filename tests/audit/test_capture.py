@@ -786,8 +786,10 @@ async def test_a_new_token_is_recorded_with_its_hash_only(api: Api, engine: Asyn
                 1,
                 inserted(
                     created_at="2026-06-01T12:00:00.000000Z",
+                    expires_at=None,
                     id=str(token.id),
                     name="docket-bot",
+                    revoked_at=None,
                     role="INTEGRATION",
                     token_hash=hashlib.sha256(payload["token"].encode()).hexdigest(),
                 ),

@@ -31,15 +31,19 @@ def casetrail(
     database: Path, *args: str, timeout: float = TIMEOUT_SECONDS
 ) -> subprocess.CompletedProcess[str]:
     """Run `casetrail ARGS` in a clean directory, with only this database configured."""
+    url = f"sqlite+aiosqlite:///{database}"
+    return casetrail_on(url, database.parent, *args, timeout=timeout)
+
+
+def casetrail_on(
+    database_url: str, directory: Path, *args: str, timeout: float = TIMEOUT_SECONDS
+) -> subprocess.CompletedProcess[str]:
+    """Run `casetrail ARGS` in `directory`, with only the database at this URL configured."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
-    environment |= {
-        "CASETRAIL_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "COLUMNS": "200",
-        "NO_COLOR": "1",
-    }
+    environment |= {"CASETRAIL_DATABASE_URL": database_url, "COLUMNS": "200", "NO_COLOR": "1"}
     return subprocess.run(
         [*COMMAND, *args],
-        cwd=database.parent,
+        cwd=directory,
         env=environment,
         capture_output=True,
         text=True,
