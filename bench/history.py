@@ -696,6 +696,20 @@ def profiled(name: str, into: list[tuple[str, str]], enabled: bool) -> Iterator[
         into.append((name, text.getvalue()))
 
 
+async def settle(engine: AsyncEngine) -> None:
+    """After a bulk load, PostgreSQL's autovacuum sooner or later vacuums the new rows (and
+    until then each first read of a row also marks it as committed, writing its page) and
+    refreshes the planner's statistics; SQLite has no autovacuum but plans by ANALYZE too. The
+    measurements should not depend on when that happens, so it happens here, before them."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM (ANALYZE)"))
+        return
+    async with engine.begin() as connection:
+        await connection.execute(text("ANALYZE"))
+
+
 async def measure_verification(
     url: str, events: int, directory: Path, profile: bool
 ) -> VerificationSpeed:
@@ -710,10 +724,7 @@ async def measure_verification(
             built, children = await build_history(engine, events)
         result.build = Timed(built, *took)
 
-        # A database after a bulk load has fresh planner statistics once autovacuum has run;
-        # the run should not depend on when that happens.
-        async with engine.begin() as connection:
-            await connection.execute(text("ANALYZE"))
+        await settle(engine)
 
         progress.log("verify_database (chain and replay)")
         with timing(took):

@@ -20,7 +20,7 @@ from audit.canonical import (
     event_document,
 )
 from audit.capture import AUDITED
-from audit.verify import _beside, events_table, verify_database
+from audit.verify import _beside, _mapped, events_table, verify_database
 from models.db import compact_json
 from tests.conftest import Api, Clock
 from tests.factories import CONTACT_ATTEMPT, ok, released_child
@@ -216,3 +216,26 @@ async def test_the_connection_beside_verification_sees_its_snapshot(
             assert (await connection.execute(count)).scalar_one() == seen
     async with engine.connect() as later:
         assert (await later.execute(count)).scalar_one() > seen
+
+
+async def test_sqlite_maps_the_file_while_it_verifies_and_puts_its_setting_back(
+    engine: AsyncEngine, api: Api, clock: Clock
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a setting of SQLite's")
+    # given
+    await released_child(api, clock)
+    async with engine.connect() as connection:
+        before = (await connection.exec_driver_sql("PRAGMA mmap_size")).scalar_one()
+
+        # when
+        async with _mapped(connection):
+            during = (await connection.exec_driver_sql("PRAGMA mmap_size")).scalar_one()
+            count = select(func.count()).select_from(events_table)
+            events = (await connection.execute(count)).scalar_one()
+
+        # then
+        after = (await connection.exec_driver_sql("PRAGMA mmap_size")).scalar_one()
+    assert during > before
+    assert after == before
+    assert events > 0
