@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy import func, text
+from sqlalchemy import func, or_, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -274,12 +274,16 @@ async def production_refusals(settings: Settings, engine: AsyncEngine) -> list[s
         demo = await connection.execute(
             sa.select(func.count())
             .select_from(ApiToken)
-            .where(col(ApiToken.name).startswith(DEMO_TOKEN_PREFIX))
+            .where(
+                col(ApiToken.name).startswith(DEMO_TOKEN_PREFIX),
+                col(ApiToken.revoked_at).is_(None),
+                or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > utc_now()),
+            )
         )
         if demo.scalar_one():
             found.append(
-                f"the database holds demonstration tokens ({DEMO_TOKEN_PREFIX}…): "
-                "production serves real records only"
+                f"the database holds demonstration tokens ({DEMO_TOKEN_PREFIX}…) that still "
+                "work: production serves real records only (`casetrail token revoke NAME`)"
             )
     return found
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from audit.checkpoints import generate_key
 from models.db import session_factory
 from models.enums import Role
-from resolvers.tokens import create_api_token
+from resolvers.tokens import create_api_token, revoke_api_token
 from resolvers.unit import Actor, open_unit
 from server.app import create_app, production_refusals
 from server.settings import Settings
@@ -110,6 +110,15 @@ async def test_production_names_every_reason_it_will_not_serve(
     assert "CASETRAIL_AUDIT_SIGNING_KEY_FILE" in refusals[0]
     assert "'*'" in refusals[1]
     assert "demonstration tokens" in refusals[2]
+
+    # when: the demonstration token is revoked
+    async with open_unit(
+        session_factory(engine, writer=True), admin, "token revoke", clock=clock
+    ) as unit:
+        await revoke_api_token(unit, name="demo-officer")
+
+    # then: it no longer stands in the way
+    assert await production_refusals(production(signing_key), engine) == []
 
 
 async def test_the_app_will_not_start_in_production_without_the_signing_key(
