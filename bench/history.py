@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 import migrations
 from audit import capture, chain
+from audit.checkpoints import generate_key
 from audit.export import export
 from audit.verify import (
     ChainCheck,
@@ -430,11 +431,15 @@ def free_port() -> int:
         return port
 
 
-def start_server(url: str, port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, signing_key: Path, log: IO[bytes]) -> subprocess.Popen[bytes]:
     """`uvicorn` on loopback with the service's own factory, which reads its settings from
-    CASETRAIL_* variables."""
+    CASETRAIL_* variables: configured as production is, signing the history's checkpoints."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
-    environment |= {"CASETRAIL_DATABASE_URL": url, "CASETRAIL_ENV": "production"}
+    environment |= {
+        "CASETRAIL_DATABASE_URL": url,
+        "CASETRAIL_ENV": "production",
+        "CASETRAIL_AUDIT_SIGNING_KEY_FILE": str(signing_key),
+    }
     command = [
         sys.executable,
         "-m",
@@ -498,9 +503,11 @@ async def measure_throughput(url: str, mutations: int, servers: int, log_path: P
         token = await officer_token(engine)
         per_child = children_needed(per_client + len(CYCLE), 4)
         cases = await released_cases(engine, CLIENTS * per_child)
+        signing_key = log_path.parent / "signing-key.pem"
+        generate_key(signing_key)
         with log_path.open("wb") as log:
             ports = [free_port() for _ in range(servers)]
-            processes = [start_server(url, port, log) for port in ports]
+            processes = [start_server(url, port, signing_key, log) for port in ports]
             try:
                 bases = [f"http://127.0.0.1:{port}" for port in ports]
                 for base, process in zip(bases, processes, strict=True):
