@@ -1,11 +1,13 @@
 """The async engine and sessions, the same code on SQLite and PostgreSQL."""
 
 import json
+import time
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Execution option that marks a connection as a writer. On SQLite a writer begins with
@@ -13,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 # busy_timeout instead of one failing later with "database is locked" on upgrade.
 WRITE_OPTION = "casetrail_writer"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# Execution option: on PostgreSQL, the longest a statement of the transaction may run (ms).
+# Execution option: the longest a statement of the transaction may run (ms).
 STATEMENT_TIMEOUT_OPTION = "casetrail_statement_timeout_ms"
 
 
@@ -65,8 +67,34 @@ def _configure_sqlite(engine: AsyncEngine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        writer = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        options = connection.get_execution_options()
+        _limit_sqlite_statements(connection, options.get(STATEMENT_TIMEOUT_OPTION))
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+
+
+_DEADLINE = "casetrail_deadline"
+# SQLite calls the progress handler every this many virtual-machine steps (a few µs).
+_PROGRESS_STEPS = 10_000
+
+
+def _limit_sqlite_statements(connection: Any, timeout_ms: int | None) -> None:
+    """SQLite has no statement timeout; a progress handler that interrupts a statement once
+    the transaction's deadline has passed stands in for one. It is installed on a connection
+    the first time a transaction asks for a limit (a thread hop, once), and every later
+    transaction on it sets or clears the deadline."""
+    info = connection.connection.info
+    if timeout_ms:
+        if _DEADLINE not in info:
+            driver = connection.connection.dbapi_connection._connection  # aiosqlite's
+
+            def interrupt() -> int:
+                deadline = info.get(_DEADLINE)
+                return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+            await_only(driver.set_progress_handler(interrupt, _PROGRESS_STEPS))
+        info[_DEADLINE] = time.monotonic() + timeout_ms / 1000
+    elif _DEADLINE in info:
+        info[_DEADLINE] = None
 
 
 def session_factory(
@@ -77,9 +105,9 @@ def session_factory(
     statement_timeout_ms: int = 0,
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep their objects usable after commit; writers take the write lock.
-    `info` starts each session's `info` (e.g. the history's checkpoint signer). On PostgreSQL
-    a statement that runs longer than `statement_timeout_ms` (0: no limit) is cancelled and
-    its transaction rolled back; SQLite has no such limit."""
+    `info` starts each session's `info` (e.g. the history's checkpoint signer). A statement
+    that runs longer than `statement_timeout_ms` (0: no limit) is cancelled (on SQLite: once
+    the transaction has run that long) and its transaction rolled back."""
     options: dict[str, Any] = {}
     if writer:
         options[WRITE_OPTION] = True

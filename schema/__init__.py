@@ -1,12 +1,14 @@
 """The GraphQL schema: types, inputs, payloads, permissions and the roots."""
 
 import logging
+import sqlite3
 import traceback
 from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -54,9 +56,21 @@ class AccessLog(SchemaExtension):
         )
 
 
+def timed_out(error: BaseException | None) -> bool:
+    """The database cancelled a statement that ran past the request's time limit
+    (PostgreSQL's query_canceled; SQLite interrupted by the progress handler)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    return getattr(original, "sqlstate", None) == "57014" or (
+        isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
+    )
+
+
 class MaskUnexpected(MaskErrors):
     """A fault the code did not raise on purpose reaches the client as "Internal error." with
-    the request's ID, which the server's log line about it carries too."""
+    the request's ID, which the server's log line about it carries too; a statement cancelled
+    at the time limit says so."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Internal error.")
@@ -64,7 +78,11 @@ class MaskUnexpected(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
         request_id = getattr(self.execution_context.context, "request_id", None)
-        masked.extensions = {"code": "INTERNAL", "requestId": request_id}
+        code = "INTERNAL"
+        if timed_out(error.original_error):
+            masked.message = "The request ran past the server's time limit."
+            code = "TIMEOUT"
+        masked.extensions = {"code": code, "requestId": request_id}
         return masked
 
 

@@ -2,9 +2,11 @@
 
 import logging
 import re
+import sqlite3
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 from resolvers import custody
 from tests.conftest import Api, Clock
@@ -46,3 +48,34 @@ async def test_an_unexpected_fault_is_masked_and_logged_without_its_message(
     assert f"request {extensions['requestId']}: unexpected RuntimeError" in caplog.text
     assert "200000999" not in caplog.text
     assert "Pérez" not in caplog.text
+
+
+async def test_a_statement_cancelled_at_the_time_limit_says_so(
+    api: Api, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an operation whose statement the database cancels at the time limit
+    async def cancelled(*_args: Any, **_kwargs: Any) -> None:
+        raise DBAPIError("SELECT …", {}, sqlite3.OperationalError("interrupted"))
+
+    monkeypatch.setattr(custody, "intake_child", cancelled)
+
+    # when
+    body = await api.gql(
+        INTAKE,
+        {
+            "input": {
+                "aNumber": "200000998",
+                "firstName": "Ana",
+                "lastName": "Pérez",
+                "dateOfBirth": "2012-01-01",
+                "countryOfBirth": "GT",
+                "apprehendedAt": iso(clock()),
+            }
+        },
+    )
+
+    # then
+    [error] = body["errors"]
+    assert error["message"] == "The request ran past the server's time limit."
+    assert error["extensions"]["code"] == "TIMEOUT"
+    assert error["extensions"]["requestId"]
