@@ -1,0 +1,271 @@
+"""SQLite verifies by reading the log once in sequence order and holding each record's replayed
+state until its table's row is read; past a bound on the records held it checks by record
+instead, as PostgreSQL does. Both ways find the same problems and name them the same."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import audit.verify
+from audit.capture import AUDITED
+from audit.verify import Verification, _InSequence, _TooManyRecords, verify_database
+from models import Address, Sponsor
+from tests.audit.test_tamper import (
+    build_history,
+    child_id,
+    event_of,
+    events,
+    events_table,
+    execute,
+)
+from tests.conftest import ON_POSTGRES, Api, Clock
+
+Tamper = Callable[[AsyncEngine, dict[str, Any]], Awaitable[None]]
+
+
+class Paths:
+    """Counts the verifications that read the log in sequence order, and those that read it
+    by record."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.in_sequence = 0
+        self.by_record = 0
+        in_sequence, by_record = audit.verify._check_in_sequence, audit.verify._check_events
+
+        async def counted_in_sequence(*args: Any) -> Any:
+            found = await in_sequence(*args)
+            self.in_sequence += 1
+            return found
+
+        async def counted_by_record(*args: Any) -> Any:
+            self.by_record += 1
+            return await by_record(*args)
+
+        monkeypatch.setattr(audit.verify, "_check_in_sequence", counted_in_sequence)
+        monkeypatch.setattr(audit.verify, "_check_events", counted_by_record)
+
+    def taken(self) -> tuple[int, int]:
+        taken = (self.in_sequence, self.by_record)
+        self.in_sequence = self.by_record = 0
+        return taken
+
+
+@pytest.fixture
+def paths(monkeypatch: pytest.MonkeyPatch) -> Paths:
+    return Paths(monkeypatch)
+
+
+async def verified_both_ways(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, paths: Paths
+) -> Verification:
+    """Verify in sequence order, then with no room for any record; returns the first report,
+    having checked that the second says the same and each took the path it should."""
+    first = await verify_database(engine)
+    assert paths.taken() == ((0, 1) if ON_POSTGRES else (1, 0))
+    monkeypatch.setattr(audit.verify, "_RECORDS_HELD", 0)
+    second = await verify_database(engine)
+    assert paths.taken() == (0, 1)
+    assert second.as_dict() == first.as_dict()
+    assert second.problems == first.problems
+    return first
+
+
+async def live_records(engine: AsyncEngine) -> int:
+    records = 0
+    async with engine.connect() as connection:
+        for table in AUDITED:
+            rows = table.__table__  # type: ignore[attr-defined]
+            count: int = (
+                await connection.execute(select(func.count()).select_from(rows))
+            ).scalar_one()
+            records += count
+    return records
+
+
+# ---------------------------------------------------------------- the bound
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="PostgreSQL always verifies by record")
+async def test_the_log_is_read_in_sequence_while_its_records_fit_and_by_record_past_that(
+    engine: AsyncEngine, api: Api, clock: Clock, monkeypatch: pytest.MonkeyPatch, paths: Paths
+) -> None:
+    # given
+    await build_history(api, clock)
+    records = await live_records(engine)
+
+    # when
+    monkeypatch.setattr(audit.verify, "_RECORDS_HELD", records)
+    fitting = await verify_database(engine)
+    fitting_took = paths.taken()
+    monkeypatch.setattr(audit.verify, "_RECORDS_HELD", records - 1)
+    overflowing = await verify_database(engine)
+    overflowing_took = paths.taken()
+
+    # then
+    assert fitting_took == (1, 0)
+    assert overflowing_took == (0, 1)
+    assert fitting.valid is True
+    assert overflowing.as_dict() == fitting.as_dict()
+
+
+def synthetic_event(sequence: int, key: str, changes: list[dict[str, Any]]) -> tuple[Any, ...]:
+    """A Sponsor event as verification reads it, its hash aside."""
+    return (
+        sequence,
+        str(uuid.uuid4()),
+        "2026-06-01T12:00:00.000000Z",
+        "clerk",
+        "OFFICER",
+        "recordSponsor",
+        "Sponsor",
+        key,
+        1,
+        None,
+        orjson.dumps(changes).decode(),
+        None,
+        None,
+        "0" * 64,
+        "f" * 64,
+    )
+
+
+def test_a_deleted_record_is_no_longer_held() -> None:
+    # given: room for one record, which is inserted and deleted before another is inserted
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    inserted = [{"field": "id", "after": first}, {"field": "first_name", "after": "Rosa"}]
+    deleted = [{"field": "id", "after": None}, {"field": "first_name", "after": None}]
+    replaced = [{"field": "id", "after": second}, {"field": "first_name", "after": "Ana"}]
+    log = _InSequence(Verification(), set(), {"Sponsor": ["id", "first_name"]}, limit=1)
+
+    # when
+    log.feed(
+        [
+            synthetic_event(1, first, inserted),
+            synthetic_event(2, first, deleted),
+            synthetic_event(3, second, replaced),
+        ]
+    )
+
+    # then
+    assert log.states["Sponsor"][0] == {second: (second, "Ana")}
+    with pytest.raises(_TooManyRecords):
+        log.feed([synthetic_event(4, first, inserted)])
+
+
+# ---------------------------------------------------------------- the same findings both ways
+
+
+async def update_a_child(engine: AsyncEngine, child: dict[str, Any]) -> None:
+    await execute(
+        engine,
+        text("UPDATE child SET first_name = 'Zoë' WHERE a_number = :a_number").bindparams(
+            a_number=child["aNumber"]
+        ),
+    )
+
+
+async def insert_a_sponsor(engine: AsyncEngine, child: dict[str, Any]) -> None:
+    await execute(
+        engine,
+        insert(Sponsor.__table__).values(  # type: ignore[attr-defined]
+            id=uuid.uuid4(), first_name="Rosa", last_name="Díaz", relationship="PARENT"
+        ),
+    )
+
+
+async def delete_an_address(engine: AsyncEngine, child: dict[str, Any]) -> None:
+    table = Address.__table__  # type: ignore[attr-defined]
+    owner = await child_id(engine, child["aNumber"])
+    await execute(engine, delete(table).where(table.c.child_id == owner))
+
+
+async def edit_the_changes_of_an_event(engine: AsyncEngine, child: dict[str, Any]) -> None:
+    event = event_of(await events(engine), "releaseToSponsor", "Child")
+    changes = [
+        {**change, "after": "IN_HHS_CUSTODY"} if change["field"] == "custody_status" else change
+        for change in event["changes"]
+    ]
+    await execute(
+        engine,
+        update(events_table)
+        .where(events_table.c.sequence == event["sequence"])
+        .values(changes=changes),
+    )
+
+
+async def delete_an_event(engine: AsyncEngine, child: dict[str, Any]) -> None:
+    event = event_of(await events(engine), "releaseToSponsor", "Address")
+    await execute(engine, delete(events_table).where(events_table.c.sequence == event["sequence"]))
+
+
+async def edit_every_event(engine: AsyncEngine, child: dict[str, Any]) -> None:
+    # More problems than a report keeps, so both ways must keep the same first ones.
+    await execute(engine, update(events_table).values(reason="edited"))
+
+
+async def relink_an_event(engine: AsyncEngine, child: dict[str, Any]) -> None:
+    event = event_of(await events(engine), "recordAddress", "Address")
+    await execute(
+        engine,
+        update(events_table)
+        .where(events_table.c.sequence == event["sequence"])
+        .values(previous_hash="e" * 64),
+    )
+
+
+@pytest.mark.parametrize(
+    ("tamper", "drifted", "chain_broken"),
+    [
+        (update_a_child, ["Child"], False),
+        (insert_a_sponsor, ["Sponsor"], False),
+        (delete_an_address, ["Address", "Address"], False),
+        (edit_the_changes_of_an_event, ["Child"], True),
+        (delete_an_event, ["Address"], True),
+        (edit_every_event, [], True),
+        (relink_an_event, [], True),
+    ],
+)
+@pytest.mark.usefixtures("unguarded")
+async def test_both_ways_find_the_same(
+    engine: AsyncEngine,
+    api: Api,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    paths: Paths,
+    tamper: Tamper,
+    drifted: list[str],
+    chain_broken: bool,
+) -> None:
+    # given
+    child = await build_history(api, clock)
+
+    # when
+    await tamper(engine, child)
+
+    # then
+    report = await verified_both_ways(engine, monkeypatch, paths)
+    assert report.valid is False
+    assert [entity_type for entity_type, _ in report.drifted] == drifted
+    assert (report.first_invalid_sequence is not None) == chain_broken
+    assert bool(report.problems) == chain_broken
+
+
+async def test_an_untouched_history_verifies_both_ways(
+    engine: AsyncEngine, api: Api, clock: Clock, monkeypatch: pytest.MonkeyPatch, paths: Paths
+) -> None:
+    # given
+    await build_history(api, clock)
+    rows = await events(engine)
+
+    # when
+    report = await verified_both_ways(engine, monkeypatch, paths)
+
+    # then
+    assert report.valid is True
+    assert report.event_count == len(rows)
+    assert report.head_hash == rows[-1]["hash"]
