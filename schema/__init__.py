@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
@@ -116,10 +117,15 @@ class CasetrailSchema(strawberry.Schema):
 
 def build_schema(*, introspection: bool = True) -> CasetrailSchema:
     """The schema, with its limits; production serves it without introspection."""
+    # The limiters' validation rules are made once: the validation cache knows a document
+    # by its rules too, and a limiter made anew for each request makes new rules.
+    limits = [
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(limits),
         # Parsing and validating the same document again costs as much as a small query.
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

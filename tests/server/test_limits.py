@@ -258,3 +258,27 @@ async def test_each_request_runs_under_the_statement_timeout(
 
     # then: requests are limited; the server's own sweep is not a request
     assert seen == ["1234ms", "1234ms", "0"]
+
+
+async def test_a_document_seen_before_is_not_validated_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: the limits are validation rules; the cache must still know the document
+    import strawberry.schema.schema as executing
+
+    validated: list[object] = []
+    real = executing.validate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        validated.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(executing, "validate", counting)  # graphql-core's, as Strawberry calls it
+    document = "query Twice { me { name role } }"
+
+    # when
+    for _ in range(3):
+        assert "errors" not in await api.gql(document)
+
+    # then
+    assert len(validated) == 1
