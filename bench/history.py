@@ -383,7 +383,9 @@ async def in_process_writer(
 ) -> AsyncIterator[Writer]:
     """A client of the real app in this process (so capture can be switched off here)."""
     token = await officer_token(engine)
-    app = create_app(Settings(database_url=url), engine=engine, clock=anchor_clock)
+    # One client sends every mutation as fast as it can: no rate limit for the benchmark.
+    settings = Settings(database_url=url, rate_limit_per_minute=UNLIMITED_RATE)
+    app = create_app(settings, engine=engine, clock=anchor_clock)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://casetrail.bench") as client:
         yield Writer(client, token, cases)
@@ -394,7 +396,8 @@ async def measure_latency(url: str, mutations: int) -> Latency:
     rounds = math.ceil(mutations / BLOCK)
     total = 2 * (WARM_UP + rounds * BLOCK)
     result = Latency(children=children_needed(total, LATENCY_CHILDREN))
-    engine = create_engine(url)
+    # Made as the server makes its own, with the requests' statement timeout on each connection.
+    engine = create_engine(url, statement_timeout_ms=Settings().statement_timeout_ms)
     try:
         cases = await released_cases(engine, result.children)
         async with in_process_writer(url, engine, cases) as writer:
@@ -424,6 +427,9 @@ class Throughput:
     latencies: list[float] = field(default_factory=list)
 
 
+UNLIMITED_RATE = 10**9
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -439,6 +445,7 @@ def start_server(url: str, port: int, signing_key: Path, log: IO[bytes]) -> subp
         "CASETRAIL_DATABASE_URL": url,
         "CASETRAIL_ENV": "production",
         "CASETRAIL_AUDIT_SIGNING_KEY_FILE": str(signing_key),
+        "CASETRAIL_RATE_LIMIT_PER_MINUTE": str(UNLIMITED_RATE),
     }
     command = [
         sys.executable,

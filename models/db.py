@@ -28,26 +28,36 @@ def compact_json(value: Any) -> str:
     )
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for the URL; on SQLite with foreign keys on, WAL and explicit BEGINs."""
+def create_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs: Any) -> AsyncEngine:
+    """An async engine for the URL; on SQLite with foreign keys on, WAL and explicit BEGINs.
+    With `statement_timeout_ms`, every transaction's statements are limited to that long
+    unless a session asks otherwise (see `session_factory`)."""
     kwargs.setdefault("json_serializer", compact_json)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
+        if statement_timeout_ms:
+            # Set once per connection by the server: a SET LOCAL in every transaction would
+            # cost a round trip each (several a request).
+            server_settings = {"statement_timeout": str(statement_timeout_ms)}
+            kwargs.setdefault("connect_args", {}).setdefault("server_settings", server_settings)
         engine = create_async_engine(url, **kwargs)
-        _configure_postgresql(engine)
-        return engine
-    engine = create_async_engine(url, **kwargs)
-    _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        _configure_postgresql(engine, statement_timeout_ms)
+    else:
+        engine = create_async_engine(url, **kwargs)
+        _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+    if statement_timeout_ms:
+        engine = engine.execution_options(**{STATEMENT_TIMEOUT_OPTION: statement_timeout_ms})
     return engine
 
 
-def _configure_postgresql(engine: AsyncEngine) -> None:
+def _configure_postgresql(engine: AsyncEngine, connection_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        # For this transaction only, so the connection goes back to the pool as it came.
+        # Only a transaction that wants another limit than its connection's says so, and for
+        # itself only, so the connection goes back to the pool as it came.
         timeout = connection.get_execution_options().get(STATEMENT_TIMEOUT_OPTION)
-        if timeout:
+        if timeout is not None and timeout != connection_timeout_ms:
             connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
 
 
@@ -102,16 +112,17 @@ def session_factory(
     *,
     writer: bool = False,
     info: dict[str, Any] | None = None,
-    statement_timeout_ms: int = 0,
+    statement_timeout_ms: int | None = None,
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep their objects usable after commit; writers take the write lock.
     `info` starts each session's `info` (e.g. the history's checkpoint signer). A statement
-    that runs longer than `statement_timeout_ms` (0: no limit) is cancelled (on SQLite: once
-    the transaction has run that long) and its transaction rolled back."""
+    that runs longer than `statement_timeout_ms` (0: no limit; None: the engine's) is
+    cancelled (on SQLite: once the transaction has run that long) and its transaction
+    rolled back."""
     options: dict[str, Any] = {}
     if writer:
         options[WRITE_OPTION] = True
-    if statement_timeout_ms:
+    if statement_timeout_ms is not None:
         options[STATEMENT_TIMEOUT_OPTION] = statement_timeout_ms
     bind = engine.execution_options(**options) if options else engine
     return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False, info=info)

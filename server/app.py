@@ -29,7 +29,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from models import ApiToken
 from models.base import utc_now
-from models.db import create_engine, session_factory
+from models.db import STATEMENT_TIMEOUT_OPTION, create_engine, session_factory
 from models.enums import Role
 from resolvers.alerts import sweep_now
 from resolvers.live import CHANNEL, PUBLISH_KEY, AlertBroker
@@ -59,18 +59,17 @@ class CasetrailGraphQL(GraphQL[Context, None]):
     ) -> None:
         super().__init__(build_schema(introspection=not settings.production), **kwargs)
         signer = settings.audit_signer()
-        timeout = settings.statement_timeout_ms
         self.engine = engine
-        self.read_sessions = session_factory(engine, statement_timeout_ms=timeout)
+        self.read_sessions = session_factory(engine)  # under the engine's statement timeout
         self.audit_public_key = signer.public_key if signer is not None else None
         self.clock = clock
         self.live = AlertBroker()
         info = {**settings.write_session_info(), PUBLISH_KEY: self.live.publish}
-        self.write_sessions = session_factory(
-            engine, writer=True, info=info, statement_timeout_ms=timeout
-        )
+        self.write_sessions = session_factory(engine, writer=True, info=info)
         # The server's own sweep is not a request: it runs as long as every child takes.
-        self.sweep_sessions = session_factory(engine, writer=True, info=info)
+        self.sweep_sessions = session_factory(
+            engine, writer=True, info=info, statement_timeout_ms=0
+        )
 
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["state"]
@@ -297,7 +296,11 @@ def create_app(
     """The service. Pass an engine to share one (tests); otherwise one is made from settings."""
     settings = settings or Settings()
     owned = engine is None
-    database = engine or create_engine(settings.database_url)
+    timeout = settings.statement_timeout_ms
+    if engine is None:
+        database = create_engine(settings.database_url, statement_timeout_ms=timeout)
+    else:  # a shared engine (tests): its requests get the limit too
+        database = engine.execution_options(**{STATEMENT_TIMEOUT_OPTION: timeout})
 
     async def healthz(_request: Request) -> Response:
         try:

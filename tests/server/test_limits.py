@@ -13,7 +13,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models.db import session_factory
+from models.db import create_engine, session_factory
 from models.enums import Role
 from schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, timed_out
 from server.app import create_app
@@ -214,9 +214,24 @@ def slow_query(engine: AsyncEngine, seconds: float) -> TextClause:
     ).bindparams(rows=int(seconds * 3_000_000))
 
 
-async def test_a_statement_past_the_timeout_is_cancelled(engine: AsyncEngine) -> None:
+@pytest.fixture(params=["engine", "session"])
+async def limited(request: pytest.FixtureRequest, engine: AsyncEngine) -> AsyncIterator[Any]:
+    """Sessions limited to 100 ms: by their engine (as the server makes its own), or by
+    asking for it on an engine that has no limit (as the server does with a shared one)."""
+    if request.param == "session":
+        yield session_factory(engine, statement_timeout_ms=100)
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    own = create_engine(url, statement_timeout_ms=100)
+    try:
+        yield session_factory(own)
+    finally:
+        await own.dispose()
+
+
+async def test_a_statement_past_the_timeout_is_cancelled(engine: AsyncEngine, limited: Any) -> None:
     # given
-    sessions = session_factory(engine, statement_timeout_ms=100)
+    sessions = limited
 
     # when / then
     async with sessions() as session:
@@ -265,9 +280,9 @@ async def test_a_document_seen_before_is_not_validated_again(
 ) -> None:
     # given: the limits are validation rules; the cache must still know the document
     import strawberry.schema.schema as executing
+    from graphql.validation import validate as real
 
     validated: list[object] = []
-    real = executing.validate
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         validated.append(args[1])
