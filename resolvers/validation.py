@@ -37,6 +37,8 @@ def required_text(value: str, field: str, *, max_length: int = NAME_MAX) -> str:
     text = " ".join(value.split())
     if not text:
         raise InvalidInput("This field must not be blank.", [field])
+    if "\x00" in text:  # PostgreSQL cannot store it in text
+        raise InvalidInput("This field must not contain a NUL character.", [field])
     if len(text) > max_length:
         raise InvalidInput(f"This field is longer than {max_length} characters.", [field])
     return text
