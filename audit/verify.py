@@ -26,6 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from audit.canonical import (
     EVENT_FIELDS,
+    CanonicalRead,
+    Rows,
+    canonical_read,
     canonical_sql,
     chain_hash,
     document_text,
@@ -391,10 +394,10 @@ async def _landmarks(
     return hash_at
 
 
-def _event_columns(dialect: str) -> list[Any]:
-    """The fields `document_text` takes, in its order, as canonical text; then the hash."""
+def _event_columns() -> list[Any]:
+    """The fields `document_text` takes, in its order; then the hash."""
     c = events_table.c
-    return [*(canonical_sql(c[name], dialect) for name in EVENT_FIELDS), c.hash]
+    return [*(c[name] for name in EVENT_FIELDS), c.hash]
 
 
 _TYPE_AT = EVENT_FIELDS.index("entity_type")
@@ -436,32 +439,37 @@ def _well_formed(changes: Any) -> bool:
 async def _check_others(connection: AsyncConnection, report: Verification) -> None:
     """Events of any type no table is audited as: their hashes only."""
     c = events_table.c
-    others = select(*_event_columns(connection.dialect.name)).where(
-        c.entity_type.not_in(AUDITED.values())
-    )
+    read = canonical_read(_event_columns(), connection.dialect.name)
+    others = select(*read.columns).where(c.entity_type.not_in(AUDITED.values()))
 
     def check(partition: Sequence[Any]) -> None:
         for event in partition:
             _checked_changes(report, event)
 
-    await _read(connection, others, check)
+    await _read(connection, others, read, check)
 
 
 async def _read(
     connection: AsyncConnection,
     statement: Select[Any],
-    consume: Callable[[Sequence[Any]], None],
+    read: CanonicalRead,
+    consume: Callable[[Rows], None],
 ) -> None:
-    """Hand a statement's rows to `consume`, a partition at a time, straight from the driver
-    in the connection's transaction: a result object's work per row would cost more than
-    checking the row. The statement's only parameters are constants of this module, compiled
-    into its text."""
+    """Hand a statement's rows, which select `read.columns`, to `consume` in canonical form, a
+    partition at a time, straight from the driver in the connection's transaction: a result
+    object's work per row would cost more than checking the row. The statement's only
+    parameters are constants of this module, compiled into its text."""
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver: Any = (await connection.get_raw_connection()).driver_connection
+    finish = read.finish
+
+    def canonical(partition: Rows) -> None:
+        consume(finish(partition))
+
     if connection.dialect.name == "postgresql":
-        await _read_asyncpg(driver, sql, consume)
+        await _read_asyncpg(driver, sql, canonical)
     else:
-        await _read_aiosqlite(driver, sql, consume)
+        await _read_aiosqlite(driver, sql, canonical)
 
 
 async def _read_asyncpg(driver: Any, sql: str, consume: Callable[[Sequence[Any]], None]) -> None:
@@ -507,20 +515,21 @@ async def _check_records(
     """Check the hash of every event of this type and replay them record by record, each
     event read with its record's stored row (in one read of the database, so the next
     partition is fetched while this one is checked). Returns the records that drifted."""
-    dialect = connection.dialect.name
     c = events_table.c
     rows = table.__table__  # type: ignore[attr-defined]
+    read = canonical_read([*_event_columns(), *rows.c], connection.dialect.name)
+    names = [
+        *(column.name for column in _event_columns()),
+        *(f"row_{column.name}" for column in rows.c),
+    ]
     events = (
-        select(
-            *_event_columns(dialect),
-            *(canonical_sql(column, dialect).label(f"row_{column.name}") for column in rows.c),
-        )
+        select(*(column.label(name) for column, name in zip(read.columns, names, strict=True)))
         .select_from(events_table.outerjoin(rows, rows.c.id == c.entity_id))
         .where(c.entity_type == entity_type)
         .order_by(c.entity_id, c.sequence)
     )
     replayer = _Replayer(report, entity_type, [column.name for column in rows.c])
-    await _read(connection, events, replayer.feed)
+    await _read(connection, events, read, replayer.feed)
     replayer.finish()
     return replayer.drifted
 
@@ -604,15 +613,13 @@ async def _check_in_sequence(
     the hashes at the checkpoints' sizes become plain comparisons; each record's replayed
     state waits in memory for its row. Raises _TooManyRecords when more than `limit` records
     would be held, leaving in `report` what it found until then."""
-    dialect = connection.dialect.name
     tables = {
         entity_type: table.__table__  # type: ignore[attr-defined]
         for table, entity_type in AUDITED.items()
     }
     log = _InSequence(report, sizes, {t: list(rows.c.keys()) for t, rows in tables.items()}, limit)
-    await _read(
-        connection, select(*_event_columns(dialect)).order_by(events_table.c.sequence), log.feed
-    )
+    read = canonical_read(_event_columns(), connection.dialect.name)
+    await _read(connection, select(*read.columns).order_by(events_table.c.sequence), read, log.feed)
     drifted = {
         entity_type: await _compare_rows(connection, rows, entity_type, log.states[entity_type][0])
         for entity_type, rows in tables.items()
@@ -709,8 +716,8 @@ async def _compare_rows(
             if states.pop(row[key_at], None) != row:
                 drifted.append((entity_type, uuid.UUID(row[key_at])))
 
-    dialect = connection.dialect.name
-    await _read(connection, select(*(canonical_sql(c, dialect) for c in rows.c)), compare)
+    read = canonical_read(list(rows.c), connection.dialect.name)
+    await _read(connection, select(*read.columns), read, compare)
     drifted.extend((entity_type, uuid.UUID(key)) for key in states)
     states.clear()
     return drifted
