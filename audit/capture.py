@@ -9,10 +9,11 @@ A rollback drops the notes, so a failed mutation appends nothing.
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, UOWTransaction
 
 from audit.canonical import canonical_value
 from models import (
@@ -77,6 +78,9 @@ class PendingChange:
         self.context = later.context
 
     def changes(self) -> list[dict[str, Any]]:
+        if self.operation == "insert":  # every column, from null
+            after = self.after
+            return [{"field": n, "before": None, "after": after[n]} for n in sorted(after)]
         names = sorted(set(self.before) | set(self.after))
         listed = [
             {"field": n, "before": self.before.get(n), "after": self.after.get(n)} for n in names
@@ -191,21 +195,33 @@ def _capture_bulk_statements(state: ORMExecuteState) -> None:
             "(a list of dicts), so that the history can record them"
         )
     context = _context(state.session)
+    names = _column_names(AUDITED[table])
     for values in batch:
         if "id" not in values:
             raise AuditError(f"a bulk insert of {AUDITED[table]} must give each row its id")
-        row = table(**values)
+        if names.issubset(values):  # every column given: no defaults for a model to fill in
+            after = {name: canonical_value(values[name]) for name in names}
+            owner = values["id"] if table is Child else values.get("child_id")
+        else:
+            row = table(**values)
+            after, owner = columns_of(row), _owner(row)
         _note(
             state.session,
             PendingChange(
                 entity_type=AUDITED[table],
                 entity_id=values["id"],
-                child_id=_owner(row),
+                child_id=owner if isinstance(owner, uuid.UUID) else None,
                 operation="insert",
-                after=columns_of(row),
+                after=after,
                 context=context,
             ),
         )
+
+
+@cache
+def _column_names(entity_type: str) -> frozenset[str]:
+    mapper: Mapper[Any] = inspect(TABLE_OF[entity_type])
+    return frozenset(attribute.key for attribute in mapper.column_attrs)
 
 
 @event.listens_for(Session, "after_rollback")

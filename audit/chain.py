@@ -1,5 +1,6 @@
 """Appending to the chain: under the head lock, in commit order, with no gaps."""
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -9,10 +10,11 @@ from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from audit.canonical import chain_hash, event_document
+from audit.canonical import INSTANT_FORMAT, canonical_json, document_text
 from audit.capture import PENDING_KEY, PendingChange
 from audit.checkpoints import Signer, key_id
 from audit.tables import GENESIS_HASH, AuditCheckpoint, AuditEvent
+from models.db import JSONText
 
 # PostgreSQL advisory lock key of the chain head (any constant unique to this purpose).
 HEAD_LOCK_KEY = 0x63_61_73_65_74_72_61  # "casetra"
@@ -84,29 +86,55 @@ def append(connection: Connection, changes: Iterable[PendingChange], signer: Sig
     )
     rows: list[dict[str, Any]] = []
     hashes: dict[int, str] = {}
+    recorded_text = recorded_at.astimezone(UTC).strftime(INSTANT_FORMAT)
     for change in changes:
         sequence += 1
         key = (change.entity_type, change.entity_id)
         versions[key] = versions.get(key, 0) + 1
-        fields = {
-            "sequence": sequence,
-            "event_id": uuid.uuid4(),
-            "recorded_at": recorded_at,
-            "actor_name": change.context["actor_name"],
-            "actor_role": change.context["actor_role"],
-            "action": change.context["action"],
-            "entity_type": change.entity_type,
-            "entity_id": change.entity_id,
-            "entity_version": versions[key],
-            "child_id": change.child_id,
-            "changes": change.changes(),
-            "reason": change.context["reason"],
-            "request_id": change.context["request_id"],
-            "previous_hash": previous,
-        }
-        previous = chain_hash(previous, event_document(**fields))
+        event_id = uuid.uuid4()
+        context = change.context
+        # The changes are serialized once, as they are stored, and the document is built
+        # around that text: the canonical document (`document_text`), hashed as it is.
+        changes_text = JSONText(canonical_json(change.changes()))
+        text = document_text(
+            (
+                sequence,
+                str(event_id),
+                recorded_text,
+                context["actor_name"],
+                context["actor_role"],
+                context["action"],
+                change.entity_type,
+                str(change.entity_id),
+                versions[key],
+                None if change.child_id is None else str(change.child_id),
+                changes_text,
+                context["reason"],
+                context["request_id"],
+                previous,
+            )
+        )
+        rows.append(
+            {
+                "sequence": sequence,
+                "event_id": event_id,
+                "recorded_at": recorded_at,
+                "actor_name": context["actor_name"],
+                "actor_role": context["actor_role"],
+                "action": context["action"],
+                "entity_type": change.entity_type,
+                "entity_id": change.entity_id,
+                "entity_version": versions[key],
+                "child_id": change.child_id,
+                "changes": changes_text,
+                "reason": context["reason"],
+                "request_id": context["request_id"],
+                "previous_hash": previous,
+            }
+        )
+        previous = hashlib.sha256((previous + text).encode()).hexdigest()
+        rows[-1]["hash"] = previous
         hashes[sequence] = previous
-        rows.append({**fields, "hash": previous})
     for start in range(0, len(rows), _BATCH):
         connection.execute(insert(events_table), rows[start : start + _BATCH])
     if signer is not None:

@@ -19,10 +19,16 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 STATEMENT_TIMEOUT_OPTION = "casetrail_statement_timeout_ms"
 
 
+class JSONText(str):
+    """A value already written as `compact_json` writes it: stored as it is."""
+
+
 def compact_json(value: Any) -> str:
     """JSON columns are written with sorted keys, no white space and UTF-8 characters as
     themselves: the form the history hashes its events in, so a verifier can hash the stored
     text of `changes` as it is."""
+    if isinstance(value, JSONText):
+        return value
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )

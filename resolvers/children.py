@@ -85,14 +85,17 @@ async def _location_status(unit: Unit, child: Child) -> LocationStatus:
     latest = (
         await unit.session.exec(attempts.order_by(col(ContactAttempt.attempted_at).desc()).limit(1))
     ).one_or_none()
-    return location_status(address, latest)
+    return location_status(address.verification, latest.outcome if latest else None)
 
 
-def location_status(address: Address, latest_attempt: ContactAttempt | None) -> LocationStatus:
-    """For a child out of custody with a current address, given the latest contact attempt
-    made after that address was last checked (or ever, if never checked)."""
-    if latest_attempt is not None and latest_attempt.outcome == ContactOutcome.NOT_LOCATED:
+def location_status(
+    verification: VerificationStatus, latest_outcome: ContactOutcome | None
+) -> LocationStatus:
+    """For a child out of custody with a current address (checked with this result), given
+    the outcome of the latest contact attempt made after that address was last checked (or
+    ever, if never checked)."""
+    if latest_outcome == ContactOutcome.NOT_LOCATED:
         return LocationStatus.UNKNOWN
-    if address.verification == VerificationStatus.VERIFIED and latest_attempt is None:
+    if verification == VerificationStatus.VERIFIED and latest_outcome is None:
         return LocationStatus.VERIFIED
     return LocationStatus.UNVERIFIED

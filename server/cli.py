@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -29,6 +30,7 @@ from resolvers.alerts import SweepResult, sweep_now
 from resolvers.case_summary import stale_summaries, write_summaries
 from resolvers.errors import DomainError, InvalidInput
 from resolvers.oversight import OversightReport, oversight_report
+from resolvers.population import PopulationResult, seed_population
 from resolvers.seed import DEMO_TOKEN_PREFIX, seed_demo
 from resolvers.tokens import TokenListing, create_api_token, list_api_tokens, revoke_api_token
 from resolvers.unit import Actor, open_unit
@@ -278,6 +280,17 @@ async def _sweep(settings: Settings, as_of: datetime | None, full: bool) -> Swee
         return await sweep_now(sessions, clock, everyone=full)
 
 
+def _past_instant_option(as_of: str | None) -> datetime | None:
+    """The instant an --as-of option gives, or exit 2 saying why it is not one in the past."""
+    if as_of is None:
+        return None
+    try:
+        return past_instant(datetime.fromisoformat(as_of), utc_now(), "as-of")
+    except (ValueError, InvalidInput) as error:
+        console.print(f"--as-of: {error}")
+        raise typer.Exit(2) from None
+
+
 @app.command("sweep")
 def sweep_command(
     as_of: Annotated[
@@ -299,13 +312,7 @@ def sweep_command(
 ) -> None:
     """Raise the time-driven alerts that now hold; resolve every alert whose condition has
     cleared. Exit 0 when swept, 3 when another process was sweeping."""
-    moment = None
-    if as_of is not None:
-        try:
-            moment = past_instant(datetime.fromisoformat(as_of), utc_now(), "as-of")
-        except (ValueError, InvalidInput) as error:
-            console.print(f"--as-of: {error}")
-            raise typer.Exit(2) from None
+    moment = _past_instant_option(as_of)
     result = asyncio.run(_sweep(Settings(), moment, full))
     if result is None:
         console.print("Another process is sweeping; nothing was done.")
@@ -387,6 +394,62 @@ def import_docket_command(
         for rejected in result.rejected:
             Console().print(f"  line {rejected.line}: {rejected.message}")
     raise typer.Exit(1 if result.rejected else 0)
+
+
+async def _seed(
+    settings: Settings, children: int, seed: int, as_of: datetime | None, progress: Progress
+) -> PopulationResult:
+    async with _database_at_head(settings) as engine:
+        sessions = session_factory(engine, writer=True, info=settings.write_session_info())
+        task = progress.add_task("seeding", total=children)
+        return await seed_population(
+            sessions,
+            children,
+            seed=seed,
+            as_of=as_of,
+            progress=lambda done: progress.advance(task, done),
+        )
+
+
+@app.command("seed")
+def seed_command(
+    children: Annotated[int, typer.Option("--children", help="How many children.")],
+    seed: Annotated[
+        int, typer.Option("--seed", help="The same seed gives the same records.")
+    ] = 2024,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Date the records as at this instant (ISO 8601 with its UTC offset), not now; "
+            "the same seed and instant give the same records.",
+        ),
+    ] = None,
+) -> None:
+    """Fill an empty database with a synthetic population in the published proportions
+    (missed hearings, notices never served, address problems), its history and its alerts."""
+    settings = Settings()
+    if settings.production:
+        console.print("seed writes synthetic records; production mode does not.")
+        raise typer.Exit(2)
+    if children < 1:
+        console.print("--children: seed at least one child.")
+        raise typer.Exit(2)
+    moment = _past_instant_option(as_of)
+    started = time.perf_counter()
+    try:
+        with Progress(console=console) as progress:
+            result = asyncio.run(_seed(settings, children, seed, moment, progress))
+    except DomainError as error:
+        console.print(error.message)
+        raise typer.Exit(1) from None
+    took = time.perf_counter() - started
+    table = Table("", "written", title=f"Seeded in {took:.0f} s")
+    table.add_row("children", f"{result.children:,}")
+    table.add_row("records (children included)", f"{result.records:,}")
+    if result.sweep is not None:
+        table.add_row("alerts raised", f"{sum(result.sweep.raised.values()):,}")
+    Console().print(table)
 
 
 async def _report(
