@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import asyncpg
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import func, or_, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -70,6 +71,14 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         self.sweep_sessions = session_factory(
             engine, writer=True, info=info, statement_timeout_ms=0
         )
+
+    def encode_json(self, data: object) -> bytes:
+        """Responses written by orjson: a page of children is about 90 KiB of JSON, which
+        json writes in several times the time."""
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:  # what json writes and orjson does not (big integers)
+            return json.dumps(data, separators=(",", ":")).encode()
 
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["state"]
