@@ -19,7 +19,8 @@ from care, turned 18 or gone.
 
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -61,7 +62,7 @@ from resolvers.case_summary import write_summaries
 from resolvers.children import location_status
 from resolvers.errors import InvalidInput
 from resolvers.seed import COUNTRIES, COURTS, FACILITIES, SEEDER
-from resolvers.unit import open_unit
+from resolvers.unit import Unit, open_unit
 from resolvers.validation import name_key
 
 # Children a batch (and a transaction) holds. Fixed, because it is part of what the seed
@@ -160,6 +161,8 @@ class Population:
     """Draws the records of batch after batch of children as of `now`."""
 
     def __init__(self, seed: int, now: datetime, children: int) -> None:
+        if children < 1:
+            raise InvalidInput("Seed at least one child.", ["children"])
         self.seed = seed
         self.now = now
         self.total = children
@@ -173,6 +176,10 @@ class Population:
         self.hubs = [self._sponsor(chance) for _ in range(hubs)]
         self.hub_homes = [self._address(chance, unit=True) for _ in range(hubs)]
         self.buildings = [self._address(chance, unit=False) for _ in range(max(1, children // 60))]
+
+    @property
+    def batches(self) -> int:
+        return (self.total + BATCH - 1) // BATCH
 
     def hub_rows(self) -> list[dict[str, Any]]:
         return list(self.hubs)
@@ -560,25 +567,46 @@ async def seed_population(
 ) -> PopulationResult:
     """Write `children` synthetic children, as of `as_of` (now by default), then raise their
     alerts with a sweep of every child. Refuses a database that already holds children: the
-    A-numbers drawn would collide with theirs."""
-    if children < 1:
-        raise InvalidInput("Seed at least one child.", ["children"])
-    now = as_of or utc_now()
+    A-numbers drawn would collide with theirs. Each batch commits on its own: a seed that
+    fails part way leaves the batches written before it."""
+    population = Population(seed, as_of or utc_now(), children)
+    result = PopulationResult(records=await begin_population(sessions, population))
+    written, records = await write_batches(
+        sessions, population, range(population.batches), progress
+    )
+    result.children += written
+    result.records += records
+    result.sweep = await finish_population(sessions, population)
+    return result
+
+
+async def begin_population(
+    sessions: async_sessionmaker[AsyncSession], population: Population
+) -> int:
+    """Check that the database holds no children, then write what every batch shares (the
+    sponsors with many children). Returns how many records that was."""
     async with sessions() as session:
         if (await session.exec(select(func.count()).select_from(Child))).one():
             raise InvalidInput(
                 "The database already holds children: seed an empty database.", ["children"]
             )
-    population = Population(seed, now, children)
-    result = PopulationResult()
-    async with open_unit(sessions, SEEDER, "seedPopulation", clock=lambda: now) as unit:
-        unit.reason = "synthetic population"
+    async with _seeding(sessions, population) as unit:
         await unit.session.exec(insert(Sponsor), params=population.hub_rows())
-        result.records += len(population.hubs)
-    for number in range((children + BATCH - 1) // BATCH):
+    return len(population.hubs)
+
+
+async def write_batches(
+    sessions: async_sessionmaker[AsyncSession],
+    population: Population,
+    numbers: Iterable[int],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Write these batches, each in a transaction of its own with its children's case
+    summaries. Returns how many children and records were written."""
+    children = records = 0
+    for number in numbers:
         rows = population.batch(number)
-        async with open_unit(sessions, SEEDER, "seedPopulation", clock=lambda: now) as unit:
-            unit.reason = "synthetic population"
+        async with _seeding(sessions, population) as unit:
             for table, table_rows in rows.by_table():
                 if table_rows:
                     # Nulls written as NULL, so rows with and without a value stay one batch.
@@ -586,9 +614,24 @@ async def seed_population(
                     await unit.session.exec(statement, params=table_rows)
             connection = await unit.session.connection()
             await write_summaries(connection, [row["id"] for row in rows.children])
-        result.children += len(rows.children)
-        result.records += rows.count
+        children += len(rows.children)
+        records += rows.count
         if progress is not None:
             progress(len(rows.children))
-    result.sweep = await sweep_now(sessions, lambda: now, everyone=True)
-    return result
+    return children, records
+
+
+async def finish_population(
+    sessions: async_sessionmaker[AsyncSession], population: Population
+) -> SweepResult | None:
+    """The alerts the records call for, as a sweep of every child raises them."""
+    return await sweep_now(sessions, lambda: population.now, everyone=True)
+
+
+@asynccontextmanager
+async def _seeding(
+    sessions: async_sessionmaker[AsyncSession], population: Population
+) -> AsyncIterator[Unit]:
+    async with open_unit(sessions, SEEDER, "seedPopulation", clock=lambda: population.now) as unit:
+        unit.reason = "synthetic population"
+        yield unit

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
@@ -35,6 +37,7 @@ from resolvers.seed import DEMO_TOKEN_PREFIX, seed_demo
 from resolvers.tokens import TokenListing, create_api_token, list_api_tokens, revoke_api_token
 from resolvers.unit import Actor, open_unit
 from resolvers.validation import past_instant
+from server.seeding import SeedingFailed, seed_in_parallel
 from server.settings import Settings, async_database_url
 
 app = typer.Typer(help="casetrail: case records of unaccompanied children after release.")
@@ -397,18 +400,25 @@ def import_docket_command(
 
 
 async def _seed(
-    settings: Settings, children: int, seed: int, as_of: datetime | None, progress: Progress
+    settings: Settings,
+    children: int,
+    seed: int,
+    as_of: datetime | None,
+    jobs: int,
+    progress: Progress,
 ) -> PopulationResult:
     async with _database_at_head(settings) as engine:
-        sessions = session_factory(engine, writer=True, info=settings.write_session_info())
         task = progress.add_task("seeding", total=children)
-        return await seed_population(
-            sessions,
-            children,
-            seed=seed,
-            as_of=as_of,
-            progress=lambda done: progress.advance(task, done),
-        )
+
+        def advance(done: int) -> None:
+            progress.advance(task, done)
+
+        if jobs > 1:
+            return await seed_in_parallel(
+                settings, children, seed=seed, now=as_of or utc_now(), jobs=jobs, progress=advance
+            )
+        sessions = session_factory(engine, writer=True, info=settings.write_session_info())
+        return await seed_population(sessions, children, seed=seed, as_of=as_of, progress=advance)
 
 
 @app.command("seed")
@@ -425,6 +435,14 @@ def seed_command(
             "the same seed and instant give the same records.",
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            help="Processes writing at once (PostgreSQL; default: the number of cores, at "
+            "most 4). SQLite takes one writer at a time.",
+        ),
+    ] = None,
 ) -> None:
     """Fill an empty database with a synthetic population in the published proportions
     (missed hearings, notices never served, address problems), its history and its alerts."""
@@ -435,13 +453,22 @@ def seed_command(
     if children < 1:
         console.print("--children: seed at least one child.")
         raise typer.Exit(2)
+    postgres = make_url(settings.database_url).get_backend_name() == "postgresql"
+    if jobs is None:
+        jobs = min(os.cpu_count() or 1, 4) if postgres else 1
+    if jobs < 1 or (jobs > 1 and not postgres):
+        console.print("--jobs: at least 1, and 1 on SQLite, which takes one writer at a time.")
+        raise typer.Exit(2)
     moment = _past_instant_option(as_of)
     started = time.perf_counter()
     try:
         with Progress(console=console) as progress:
-            result = asyncio.run(_seed(settings, children, seed, moment, progress))
+            result = asyncio.run(_seed(settings, children, seed, moment, jobs, progress))
     except DomainError as error:
         console.print(error.message)
+        raise typer.Exit(1) from None
+    except SeedingFailed as error:
+        console.print(str(error))
         raise typer.Exit(1) from None
     took = time.perf_counter() - started
     table = Table("", "written", title=f"Seeded in {took:.0f} s")
