@@ -14,6 +14,7 @@ from audit.canonical import INSTANT_FORMAT, canonical_json, document_text
 from audit.capture import PENDING_KEY, PendingChange
 from audit.checkpoints import Signer, key_id
 from audit.tables import GENESIS_HASH, AuditCheckpoint, AuditEvent
+from models.base import time_ordered_uuid
 from models.db import JSONText
 
 # PostgreSQL advisory lock key of the chain head (any constant unique to this purpose).
@@ -91,7 +92,7 @@ def append(connection: Connection, changes: Iterable[PendingChange], signer: Sig
         sequence += 1
         key = (change.entity_type, change.entity_id)
         versions[key] = versions.get(key, 0) + 1
-        event_id = uuid.uuid4()
+        event_id = time_ordered_uuid()
         context = change.context
         # The changes are serialized once, as they are stored, and the document is built
         # around that text: the canonical document (`document_text`), hashed as it is.

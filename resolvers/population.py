@@ -68,6 +68,7 @@ from resolvers.validation import name_key
 # Children a batch (and a transaction) holds. Fixed, because it is part of what the seed
 # determines: each batch draws from a generator of its own.
 BATCH = 1000
+KEYS_PER_BATCH = BATCH * 64  # more than a batch's records
 # The children a "hub" sponsor takes in: a few sponsors with many unrelated children.
 HUB_SHARE = 0.004
 HUB_CHILDREN = 8
@@ -167,6 +168,10 @@ class Population:
         self.now = now
         self.total = children
         self.pools = Pools.drawn(seed)
+        # Keys are numbered in the order the records are drawn (see `_uuid`); the shared
+        # records first, then each batch from its own block of numbers.
+        self._first_key = int(now.timestamp() * 1000) - (self.batches + 1) * KEYS_PER_BATCH
+        self._next_key = self._first_key
         chance = random.Random(f"{seed}:numbers")
         # Distinct A-numbers, drawn without replacement.
         self.a_numbers = chance.sample(range(200_000_000, 300_000_000), children)
@@ -187,6 +192,7 @@ class Population:
     def batch(self, number: int) -> Rows:
         """The rows of the children numbered BATCH * number onwards (at most BATCH)."""
         chance = random.Random(f"{self.seed}:batch:{number}")
+        self._next_key = self._first_key + (number + 1) * KEYS_PER_BATCH
         rows = Rows()
         first = number * BATCH
         for index in range(first, min(first + BATCH, self.total)):
@@ -196,7 +202,13 @@ class Population:
     # ------------------------------------------------------------------------- records
 
     def _uuid(self, chance: random.Random) -> uuid.UUID:
-        return uuid.UUID(int=chance.getrandbits(128), version=4)
+        """A key in the form of a UUID version 7 (see `time_ordered_uuid`), its clock part the
+        record's number: the keys of a batch sort together, so each index takes a batch's
+        keys in a few pages, not in pages all over it."""
+        value = self._next_key << 80 | chance.getrandbits(80)
+        self._next_key += 1
+        value = value & ~(0xF << 76) | 7 << 76
+        return uuid.UUID(int=value & ~(0x3 << 62) | 0x2 << 62)
 
     def _sponsor(self, chance: random.Random) -> dict[str, Any]:
         pools = self.pools
