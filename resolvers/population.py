@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from faker import Faker
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -636,7 +636,11 @@ async def write_batches(
 async def finish_population(
     sessions: async_sessionmaker[AsyncSession], population: Population
 ) -> SweepResult | None:
-    """The alerts the records call for, as a sweep of every child raises them."""
+    """The alerts the records call for, as a sweep of every child raises them, once the
+    database has looked at what it now holds: its plans for an empty database would read
+    every child once per other child."""
+    async with sessions() as session, session.begin():
+        await (await session.connection()).execute(text("ANALYZE"))
     return await sweep_now(sessions, lambda: population.now, everyone=True)
 
 
