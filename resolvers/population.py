@@ -42,6 +42,7 @@ from models import (
     Sponsor,
 )
 from models.base import utc_now
+from models.db import for_bulk_writes
 from models.enums import (
     AddressSource,
     ContactMethod,
@@ -619,6 +620,7 @@ async def write_batches(
     for number in numbers:
         rows = population.batch(number)
         async with _seeding(sessions, population) as unit:
+            await for_bulk_writes(await unit.session.connection())
             for table, table_rows in rows.by_table():
                 if table_rows:
                     # Nulls written as NULL, so rows with and without a value stay one batch.
