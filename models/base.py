@@ -70,7 +70,13 @@ def time_ordered_uuid() -> uuid.UUID:
     """A version 7 UUID: 48 bits of Unix milliseconds, then 74 random bits. Keys made one
     after another sort one after another, so an index on them grows at its right edge, in
     pages the database has at hand, where random keys land anywhere in it."""
-    value = time.time_ns() // 1_000_000 << 80 | int.from_bytes(os.urandom(10), "big")
+    return version_7_uuid(time.time_ns() // 1_000_000, int.from_bytes(os.urandom(10), "big"))
+
+
+def version_7_uuid(clock: int, random_bits: int) -> uuid.UUID:
+    """The version 7 UUID of this 48-bit clock value and these (80, of which 74 are kept)
+    random bits."""
+    value = clock << 80 | random_bits
     value = value & ~(0xF << 76) | 7 << 76  # the version
     value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 4122 variant
     return uuid.UUID(int=value)

@@ -41,7 +41,7 @@ from models import (
     Representation,
     Sponsor,
 )
-from models.base import utc_now
+from models.base import utc_now, version_7_uuid
 from models.db import for_bulk_writes
 from models.enums import (
     AddressSource,
@@ -206,10 +206,9 @@ class Population:
         """A key in the form of a UUID version 7 (see `time_ordered_uuid`), its clock part the
         record's number: the keys of a batch sort together, so each index takes a batch's
         keys in a few pages, not in pages all over it."""
-        value = self._next_key << 80 | chance.getrandbits(80)
+        key = version_7_uuid(self._next_key, chance.getrandbits(80))
         self._next_key += 1
-        value = value & ~(0xF << 76) | 7 << 76
-        return uuid.UUID(int=value & ~(0x3 << 62) | 0x2 << 62)
+        return key
 
     def _sponsor(self, chance: random.Random) -> dict[str, Any]:
         pools = self.pools
