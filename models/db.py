@@ -105,6 +105,21 @@ async def for_bulk_writes(connection: AsyncConnection) -> None:
         await connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_PAGE_CACHE_KIB}")
 
 
+async def settle_after_bulk_writes(engine: AsyncEngine) -> None:
+    """After writing many rows: statistics of what the tables now hold, and on PostgreSQL a
+    vacuum, whose visibility map lets counts be answered from an index alone. Without them,
+    the oversight report over 448,000 freshly written children planned its open-alert count
+    for 453 rows and read every alert's page: 2-3 times slower than after. VACUUM cannot run
+    inside a transaction, so it runs on a connection of its own in autocommit."""
+    async with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.exec_driver_sql("VACUUM (ANALYZE)")
+        else:
+            await connection.exec_driver_sql("ANALYZE")
+            await connection.commit()
+
+
 _DEADLINE = "casetrail_deadline"
 # SQLite calls the progress handler every this many virtual-machine steps (a few µs).
 _PROGRESS_STEPS = 10_000

@@ -27,7 +27,7 @@ from typing import Any
 
 from faker import Faker
 from sqlalchemy import func, insert, text
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,7 +42,7 @@ from models import (
     Sponsor,
 )
 from models.base import utc_now, version_7_uuid
-from models.db import for_bulk_writes
+from models.db import for_bulk_writes, settle_after_bulk_writes
 from models.enums import (
     AddressSource,
     ContactMethod,
@@ -639,10 +639,17 @@ async def finish_population(
 ) -> SweepResult | None:
     """The alerts the records call for, as a sweep of every child raises them, once the
     database has looked at what it now holds: its plans for an empty database would read
-    every child once per other child."""
+    every child once per other child. Then the database is settled for reading (statistics
+    of the alerts too, and on PostgreSQL a vacuum)."""
     async with sessions() as session, session.begin():
         await (await session.connection()).execute(text("ANALYZE"))
-    return await sweep_now(sessions, lambda: population.now, everyone=True)
+    sweep = await sweep_now(sessions, lambda: population.now, everyone=True)
+    async with sessions() as session:
+        engine = session.bind
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("the seeder's sessions are bound to an engine")
+    await settle_after_bulk_writes(engine)
+    return sweep
 
 
 @asynccontextmanager

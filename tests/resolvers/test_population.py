@@ -164,6 +164,26 @@ async def test_a_seeded_database_holds_together(engine: AsyncEngine) -> None:
         derived = [await _location_status(unit, child) for child in children]
     assert derived == [child.location_status for child in children]
 
+    # and the database knows what it holds, alerts included, ready to be read
+    assert await _alert_statistics(engine) == (True, engine.dialect.name == "postgresql")
+
+
+async def _alert_statistics(engine: AsyncEngine) -> tuple[bool, bool]:
+    """Whether the database has statistics of the alert table, and (PostgreSQL) whether a
+    vacuum has marked its pages all-visible."""
+    async with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            tuples, visible = (
+                await connection.exec_driver_sql(
+                    "SELECT reltuples, relallvisible FROM pg_class WHERE relname = 'alert'"
+                )
+            ).one()
+            return tuples > 0, visible > 0
+        rows = await connection.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'alert'"
+        )
+        return rows.scalar_one() > 0, False
+
 
 async def test_seeding_a_database_that_holds_children_is_refused(engine: AsyncEngine) -> None:
     # given
