@@ -307,7 +307,9 @@ def create_app(
     owned = engine is None
     timeout = settings.statement_timeout_ms
     if engine is None:
-        database = create_engine(settings.database_url, statement_timeout_ms=timeout)
+        database = create_engine(
+            settings.database_url, statement_timeout_ms=timeout, **settings.pool_options()
+        )
     else:  # a shared engine (tests): its requests get the limit too
         database = engine.execution_options(**{STATEMENT_TIMEOUT_OPTION: timeout})
 

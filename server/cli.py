@@ -1,6 +1,7 @@
 """The `casetrail` command line."""
 
 import asyncio
+import importlib.util
 import json
 import os
 import time
@@ -9,7 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, NamedTuple
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -202,6 +203,22 @@ async def _prepare_demo(settings: Settings) -> list[tuple[Role, str]]:
     ]
 
 
+class EventLoop(NamedTuple):
+    loop: Literal["uvloop", "asyncio"]
+    http: Literal["httptools", "h11"]
+
+
+def event_loop() -> EventLoop:
+    """uvicorn's event loop and HTTP parser: uvloop and httptools (C, both dependencies of
+    this service) wherever they install; Python's own where they do not (uvloop has no
+    Windows build)."""
+    installed = importlib.util.find_spec
+    return EventLoop(
+        loop="uvloop" if installed("uvloop") else "asyncio",
+        http="httptools" if installed("httptools") else "h11",
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -242,7 +259,8 @@ def serve(
         f"\nGraphiQL: open http://{host}:{port}/graphql in a browser and add the header "
         '{"Authorization": "Bearer <token>"} under Headers.'
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    loop, http = event_loop()
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", loop=loop, http=http)
 
 
 async def _production_refusals(settings: Settings) -> list[str]:

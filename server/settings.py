@@ -1,10 +1,12 @@
 """Settings from CASETRAIL_* environment variables and a .env file."""
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from audit.chain import SIGNER_KEY
 from audit.checkpoints import DEFAULT_EVERY, Signer, load_private_key
@@ -27,6 +29,14 @@ def async_database_url(url: str) -> str:
     return url
 
 
+def machine_pool_size() -> int:
+    """Connections a server process keeps open to PostgreSQL: twice the cores and one, the
+    PostgreSQL wiki's starting point for a database that fits in memory (5 on 2 cores). More
+    connections than cores only queue inside the database, where a waiting request holds
+    memory and locks; a request that waits for the pool holds nothing."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CASETRAIL_", env_file=".env", extra="ignore")
 
@@ -45,6 +55,9 @@ class Settings(BaseSettings):
     # Limits on one client. A docket import carries its file in the request, hence the size.
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=600, ge=1)
+    # PostgreSQL: connections each server process keeps, and how many more a burst may open.
+    database_pool_size: int = Field(default_factory=machine_pool_size, ge=1)
+    database_pool_overflow: int = Field(default_factory=machine_pool_size, ge=0)
     # PostgreSQL: the longest one statement of a request may run (0: no limit).
     statement_timeout_ms: int = Field(default=10_000, ge=0)
     # Origins whose browser pages may call the API (CORS); none by default.
@@ -58,6 +71,12 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    def pool_options(self) -> dict[str, int]:
+        """The engine's pool size, for a database server; SQLite's file needs no pool sized."""
+        if make_url(self.database_url).get_backend_name() == "sqlite":
+            return {}
+        return {"pool_size": self.database_pool_size, "max_overflow": self.database_pool_overflow}
 
     def audit_signer(self) -> Signer | None:
         """The checkpoint signer of the configured key, or None when no key is configured."""

@@ -173,11 +173,13 @@ async def _alert_statistics(engine: AsyncEngine) -> tuple[bool, bool]:
     vacuum has marked its pages all-visible."""
     async with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
-            tuples, visible = (
-                await connection.exec_driver_sql(
-                    "SELECT reltuples, relallvisible FROM pg_class WHERE relname = 'alert'"
-                )
-            ).one()
+            tuples, visible = list(
+                (
+                    await connection.exec_driver_sql(
+                        "SELECT reltuples, relallvisible FROM pg_class WHERE relname = 'alert'"
+                    )
+                ).one()
+            )
             return tuples > 0, visible > 0
         rows = await connection.exec_driver_sql(
             "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'alert'"
