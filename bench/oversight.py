@@ -36,7 +36,7 @@ from bench.history import DEFAULT_POSTGRES_URL, scratch_databases
 from models import Alert, Child
 from models.db import create_engine, session_factory
 from models.enums import AlertStatus, ContactMethod, ContactOutcome, Role
-from resolvers.alert_rules import RULES, AlertThresholds
+from resolvers.alert_rules import RULES, AlertThresholds, Moments
 from resolvers.alerts import SweepResult, sweep_now
 from resolvers.case_summary import write_summaries
 from resolvers.contact import record_contact_attempt
@@ -141,7 +141,7 @@ async def generate(url: str, children: int) -> None:
                             literal(AlertStatus.OPEN.value),
                             literal(NOW),
                             literal(rule.detail),
-                        ).where(rule.holds(NOW, limits)),
+                        ).where(rule.holds(Moments.at(NOW, limits))),
                     )
                 )
             await connection.execute(text("ANALYZE"))

@@ -3,14 +3,26 @@ condition decides for one child in the transaction of a change and for every chi
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlmodel import col
 
 from models import Address, Alert, Child, CustodyEvent, Hearing, Notice, Representation
+from models.base import UTCDateTime
 from models.enums import (
     AlertKind,
     CustodyEventKind,
@@ -36,8 +48,43 @@ class AlertThresholds:
     hearing_without_counsel_days: int = 30
 
 
-Condition = Callable[[datetime, AlertThresholds], ColumnElement[bool]]
-Since = Callable[[datetime, AlertThresholds], ColumnElement[Any]]
+@dataclass(frozen=True)
+class Moments:
+    """The instants the conditions compare records with, each derived from the evaluation's
+    `now` and the thresholds: as values (`at`), or as the named parameters of a statement
+    built once (`PARAMETERS`) and given the values when it runs (`parameters`)."""
+
+    now: Any
+    notice_due: Any  # released before this with no notice served: NOTICE_NOT_SERVED
+    address_due: Any  # a date; an address taken up before it and unverified: ADDRESS_UNVERIFIED
+    transfer_due: Any  # in DHS custody since before this: TRANSFER_OVERDUE
+    counsel_until: Any  # a hearing from now until this and no counsel: HEARING_WITHOUT_COUNSEL
+
+    @classmethod
+    def at(cls, now: datetime, limits: AlertThresholds) -> "Moments":
+        return cls(
+            now=now,
+            notice_due=now - timedelta(days=limits.notice_not_served_days),
+            address_due=(now - timedelta(days=limits.address_unverified_days)).date(),
+            transfer_due=now - timedelta(hours=limits.transfer_overdue_hours),
+            counsel_until=now + timedelta(days=limits.hearing_without_counsel_days),
+        )
+
+    def parameters(self) -> dict[str, Any]:
+        """The values of `PARAMETERS`, by their names."""
+        return {f"moment_{field.name}": getattr(self, field.name) for field in fields(self)}
+
+
+PARAMETERS = Moments(
+    now=bindparam("moment_now", type_=UTCDateTime()),
+    notice_due=bindparam("moment_notice_due", type_=UTCDateTime()),
+    address_due=bindparam("moment_address_due", type_=Date()),
+    transfer_due=bindparam("moment_transfer_due", type_=UTCDateTime()),
+    counsel_until=bindparam("moment_counsel_until", type_=UTCDateTime()),
+)
+
+Condition = Callable[[Moments], ColumnElement[bool]]
+Since = Callable[[Moments], ColumnElement[Any]]
 # The children for whom the clock moving from `then` to `now` may have changed whether the
 # condition holds or has been dealt with (a superset: each is evaluated again).
 Turned = Callable[[datetime, datetime, AlertThresholds], Select[Any]]
@@ -63,7 +110,7 @@ class Rule:
     turned: Turned | None = None
     touched: Touched | None = None
 
-    def dealt_with(self, now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+    def dealt_with(self, moments: Moments) -> ColumnElement[bool]:
         """A person resolved this kind for the child since its present cause began."""
         conditions = [
             col(Alert.child_id) == Child.id,
@@ -71,11 +118,11 @@ class Rule:
             col(Alert.resolved_by).is_not(None),
         ]
         if self.since is not None:
-            conditions.append(col(Alert.resolved_at) >= self.since(now, limits))
+            conditions.append(col(Alert.resolved_at) >= self.since(moments))
         return exists().where(*conditions)
 
 
-def _failed_to_appear(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+def _failed_to_appear(_moments: Moments) -> ColumnElement[bool]:
     """A hearing the child failed to appear at, and no appearance at a later one."""
     later = _table(Hearing).alias("later")
     return exists().where(
@@ -91,7 +138,7 @@ def _failed_to_appear(now: datetime, limits: AlertThresholds) -> ColumnElement[b
     )
 
 
-def _failed_to_appear_since(now: datetime, limits: AlertThresholds) -> ColumnElement[Any]:
+def _failed_to_appear_since(_moments: Moments) -> ColumnElement[Any]:
     return (
         select(func.max(Hearing.scheduled_for))
         .where(
@@ -103,7 +150,7 @@ def _failed_to_appear_since(now: datetime, limits: AlertThresholds) -> ColumnEle
     )
 
 
-def _location_unknown(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+def _location_unknown(_moments: Moments) -> ColumnElement[bool]:
     return col(Child.location_status) == LocationStatus.UNKNOWN
 
 
@@ -116,9 +163,7 @@ def _latest_custody_event(*kinds: CustodyEventKind) -> ColumnElement[datetime]:
     return statement.scalar_subquery().correlate(Child)
 
 
-def _latest_custody_event_before(
-    instant: datetime, *kinds: CustodyEventKind
-) -> ColumnElement[bool]:
+def _latest_custody_event_before(instant: Any, *kinds: CustodyEventKind) -> ColumnElement[bool]:
     """The child's latest custody event (of these kinds) came before `instant`: one before
     it and none since. Said as two EXISTS, which the database runs as a semi-join and an
     anti-join over all children, where comparing a correlated max() is one probe a child."""
@@ -133,11 +178,10 @@ def _latest_custody_event_before(
     )
 
 
-def _notice_not_served(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
-    released_before = now - timedelta(days=limits.notice_not_served_days)
+def _notice_not_served(moments: Moments) -> ColumnElement[bool]:
     return and_(
         col(Child.custody_status) == CustodyStatus.RELEASED_TO_SPONSOR,
-        _latest_custody_event_before(released_before, CustodyEventKind.RELEASED_TO_SPONSOR),
+        _latest_custody_event_before(moments.notice_due, CustodyEventKind.RELEASED_TO_SPONSOR),
         _no_notice_served(Child.id),
     )
 
@@ -149,15 +193,15 @@ def _no_notice_served(child_id: Any) -> ColumnElement[bool]:
     )
 
 
-def _released_since(now: datetime, limits: AlertThresholds) -> ColumnElement[Any]:
+def _released_since(_moments: Moments) -> ColumnElement[Any]:
     return _latest_custody_event(CustodyEventKind.RELEASED_TO_SPONSOR)
 
 
-def _custody_since(now: datetime, limits: AlertThresholds) -> ColumnElement[Any]:
+def _custody_since(_moments: Moments) -> ColumnElement[Any]:
     return _latest_custody_event()
 
 
-def _address_since(now: datetime, limits: AlertThresholds) -> ColumnElement[Any]:
+def _address_since(_moments: Moments) -> ColumnElement[Any]:
     """The current address's first day: what was resolved before it concerned another."""
     return (
         select(func.max(Address.effective_from))
@@ -173,15 +217,14 @@ def _current_address(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     )
 
 
-def _address_unverified(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
-    since = (now - timedelta(days=limits.address_unverified_days)).date()
+def _address_unverified(moments: Moments) -> ColumnElement[bool]:
     return _current_address(
         col(Address.verification) == VerificationStatus.UNVERIFIED,
-        col(Address.effective_from) < since,
+        col(Address.effective_from) < moments.address_due,
     )
 
 
-def _address_issue(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
+def _address_issue(_moments: Moments) -> ColumnElement[bool]:
     """The current address has any of the issues `Address.issues` reads (see addresses.py)."""
     other = _table(Address).alias("other")
     sharing = _table(Address).alias("sharing")
@@ -209,22 +252,20 @@ def _address_issue(now: datetime, limits: AlertThresholds) -> ColumnElement[bool
     )
 
 
-def _transfer_overdue(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
-    since = now - timedelta(hours=limits.transfer_overdue_hours)
+def _transfer_overdue(moments: Moments) -> ColumnElement[bool]:
     return and_(
         col(Child.custody_status) == CustodyStatus.IN_DHS_CUSTODY,
-        _latest_custody_event_before(since),
+        _latest_custody_event_before(moments.transfer_due),
     )
 
 
-def _hearing_without_counsel(now: datetime, limits: AlertThresholds) -> ColumnElement[bool]:
-    until = now + timedelta(days=limits.hearing_without_counsel_days)
+def _hearing_without_counsel(moments: Moments) -> ColumnElement[bool]:
     return and_(
         exists().where(
             col(Hearing.child_id) == Child.id,
             col(Hearing.status) == HearingStatus.SCHEDULED,
-            col(Hearing.scheduled_for) >= now,
-            col(Hearing.scheduled_for) <= until,
+            col(Hearing.scheduled_for) >= moments.now,
+            col(Hearing.scheduled_for) <= moments.counsel_until,
         ),
         _without_counsel(Child.id),
     )
@@ -237,12 +278,12 @@ def _without_counsel(child_id: Any) -> ColumnElement[bool]:
     )
 
 
-def _upcoming_hearing_since(now: datetime, limits: AlertThresholds) -> ColumnElement[Any]:
+def _upcoming_hearing_since(moments: Moments) -> ColumnElement[Any]:
     """Since the child's last hearing before now (or ever): a resolution after it covers the
     hearings still to come."""
     last = (
         select(func.max(Hearing.scheduled_for))
-        .where(col(Hearing.child_id) == Child.id, col(Hearing.scheduled_for) < now)
+        .where(col(Hearing.child_id) == Child.id, col(Hearing.scheduled_for) < moments.now)
         .scalar_subquery()
         .correlate(Child)
     )
