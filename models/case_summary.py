@@ -2,8 +2,11 @@
 read from so that the report reads one narrow row a child instead of five tables."""
 
 import uuid
+from datetime import datetime
 
 from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime
 
 
 class CaseSummary(SQLModel, table=True):
@@ -24,3 +27,8 @@ class CaseSummary(SQLModel, table=True):
     appeared: bool  # has a hearing with status APPEARED
     represented: bool  # has counsel not withdrawn
     location_unknown: bool  # locationStatus is UNKNOWN
+    # The first and the last RELEASED_TO_SPONSOR custody event: a child with one of them in a
+    # window is found from these alone, the custody events read only for a child with a first
+    # before the window and a last after it.
+    first_released_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_released_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,7 +2,8 @@
 SQL definition: written with every change to the case, rebuilt, and checked against them."""
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -37,6 +38,9 @@ FLAGS = (
     "represented",
     "location_unknown",
 )
+# The first and last release, by which the report finds the children released in a window.
+INSTANTS = ("first_released_at", "last_released_at")
+COLUMNS = FLAGS + INSTANTS
 # Children summarised by one statement (its parameters).
 _TOGETHER = 2_000
 
@@ -45,13 +49,23 @@ def _custody_event(kind: CustodyEventKind) -> ColumnElement[bool]:
     return exists().where(col(CustodyEvent.child_id) == Child.id, col(CustodyEvent.kind) == kind)
 
 
+def _custody_instant(
+    extreme: Callable[[Any], Any], kind: CustodyEventKind
+) -> ColumnElement[datetime | None]:
+    return (
+        select(extreme(CustodyEvent.occurred_at))
+        .where(col(CustodyEvent.child_id) == Child.id, col(CustodyEvent.kind) == kind)
+        .scalar_subquery()
+    )
+
+
 def _hearing(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(col(Hearing.child_id) == Child.id, *conditions)
 
 
 def derived(children: Collection[uuid.UUID] | BindParameter[Any] | None = None) -> Select[Any]:
     """The summary of each child (of all, when `children` is None) as its records say, in the
-    column order of FLAGS after the child's id."""
+    column order of COLUMNS after the child's id."""
     flags: dict[str, ColumnElement[bool]] = {
         "released": _custody_event(CustodyEventKind.RELEASED_TO_SPONSOR),
         "transferred": _custody_event(CustodyEventKind.TRANSFERRED_TO_HHS),
@@ -69,7 +83,16 @@ def derived(children: Collection[uuid.UUID] | BindParameter[Any] | None = None) 
         ),
         "location_unknown": col(Child.location_status) == LocationStatus.UNKNOWN,
     }
-    columns: list[Any] = [col(Child.id), *(flags[name].label(name) for name in FLAGS)]
+    released = CustodyEventKind.RELEASED_TO_SPONSOR
+    instants: dict[str, ColumnElement[datetime | None]] = {
+        "first_released_at": _custody_instant(func.min, released),
+        "last_released_at": _custody_instant(func.max, released),
+    }
+    columns: list[Any] = [
+        col(Child.id),
+        *(flags[name].label(name) for name in FLAGS),
+        *(instants[name].label(name) for name in INSTANTS),
+    ]
     statement = select(*columns)
     if children is not None:
         statement = statement.where(col(Child.id).in_(children))
@@ -109,10 +132,10 @@ def _upsert(dialect_name: str, rows: Select[Any]) -> Any:
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = CaseSummary.__table__  # type: ignore[attr-defined]
     # SQLite reads ON CONFLICT after a SELECT with no WHERE as part of a join; give it one.
-    statement = dialect.insert(table).from_select(["child_id", *FLAGS], rows.where(true()))
+    statement = dialect.insert(table).from_select(["child_id", *COLUMNS], rows.where(true()))
     return statement.on_conflict_do_update(
         index_elements=["child_id"],
-        set_={name: statement.excluded[name] for name in FLAGS},
+        set_={name: statement.excluded[name] for name in COLUMNS},
     )
 
 
@@ -121,7 +144,10 @@ async def stale_summaries(connection: AsyncConnection) -> list[uuid.UUID]:
     none reads as all false): a write that bypassed the operations, or a summary edited."""
     should = derived().subquery()
     stored = CaseSummary.__table__  # type: ignore[attr-defined]
-    differs = or_(*(should.c[name] != func.coalesce(stored.c[name], false()) for name in FLAGS))
+    differs = or_(
+        *(should.c[name] != func.coalesce(stored.c[name], false()) for name in FLAGS),
+        *(should.c[name].is_distinct_from(stored.c[name]) for name in INSTANTS),
+    )
     rows = await connection.execute(
         select(should.c.id)
         .select_from(should.outerjoin(stored, stored.c.child_id == should.c.id))

