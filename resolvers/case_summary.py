@@ -2,8 +2,7 @@
 SQL definition: written with every change to the case, rebuilt, and checked against them."""
 
 import uuid
-from collections.abc import Callable, Collection
-from datetime import datetime
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import (
     false,
     func,
     or_,
+    outerjoin,
     select,
     true,
 )
@@ -49,16 +49,6 @@ def _custody_event(kind: CustodyEventKind) -> ColumnElement[bool]:
     return exists().where(col(CustodyEvent.child_id) == Child.id, col(CustodyEvent.kind) == kind)
 
 
-def _custody_instant(
-    extreme: Callable[[Any], Any], kind: CustodyEventKind
-) -> ColumnElement[datetime | None]:
-    return (
-        select(extreme(CustodyEvent.occurred_at))
-        .where(col(CustodyEvent.child_id) == Child.id, col(CustodyEvent.kind) == kind)
-        .scalar_subquery()
-    )
-
-
 def _hearing(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(col(Hearing.child_id) == Child.id, *conditions)
 
@@ -83,17 +73,25 @@ def derived(children: Collection[uuid.UUID] | BindParameter[Any] | None = None) 
         ),
         "location_unknown": col(Child.location_status) == LocationStatus.UNKNOWN,
     }
-    released = CustodyEventKind.RELEASED_TO_SPONSOR
-    instants: dict[str, ColumnElement[datetime | None]] = {
-        "first_released_at": _custody_instant(func.min, released),
-        "last_released_at": _custody_instant(func.max, released),
-    }
+    # The first and last release, grouped once and joined: as a subquery per child, a plan
+    # made before the tables had statistics (a seed into an empty database) read every
+    # custody event for each child.
+    releases = select(
+        col(CustodyEvent.child_id),
+        func.min(CustodyEvent.occurred_at).label("first_released_at"),
+        func.max(CustodyEvent.occurred_at).label("last_released_at"),
+    ).where(col(CustodyEvent.kind) == CustodyEventKind.RELEASED_TO_SPONSOR)
+    if children is not None:
+        releases = releases.where(col(CustodyEvent.child_id).in_(children))
+    released = releases.group_by(col(CustodyEvent.child_id)).subquery("releases")
     columns: list[Any] = [
         col(Child.id),
         *(flags[name].label(name) for name in FLAGS),
-        *(instants[name].label(name) for name in INSTANTS),
+        *(released.c[name] for name in INSTANTS),
     ]
-    statement = select(*columns)
+    statement = select(*columns).select_from(
+        outerjoin(Child, released, released.c.child_id == Child.id)
+    )
     if children is not None:
         statement = statement.where(col(Child.id).in_(children))
     return statement
