@@ -42,7 +42,7 @@ from models import (
     Sponsor,
 )
 from models.base import utc_now, version_7_uuid
-from models.db import for_bulk_writes, settle_after_bulk_writes
+from models.db import for_bulk_writes, sample_statistics, settle_after_bulk_writes
 from models.enums import (
     AddressSource,
     ContactMethod,
@@ -607,6 +607,13 @@ async def begin_population(
     return len(population.hubs)
 
 
+# After which batches (counted from 1) the writer of the batch samples the tables' statistics
+# afresh: as the tables grow fourfold, whichever process writes which batches. Without it,
+# seeding 448,000 children on PostgreSQL slowed from 55,000 children a minute to 30,000 within
+# four minutes.
+_SAMPLE_AFTER = frozenset(4**power for power in range(8))
+
+
 async def write_batches(
     sessions: async_sessionmaker[AsyncSession],
     population: Population,
@@ -629,6 +636,9 @@ async def write_batches(
             await write_summaries(connection, [row["id"] for row in rows.children])
         children += len(rows.children)
         records += rows.count
+        if number + 1 in _SAMPLE_AFTER:
+            async with sessions() as session, session.begin():
+                await sample_statistics(await session.connection())
         if progress is not None:
             progress(len(rows.children))
     return children, records
