@@ -54,25 +54,33 @@ class Child(SQLModel, table=True):
     sponsor: Optional["Sponsor"] = Relationship(
         back_populates="children", sa_relationship_kwargs=_RAISE
     )
+    # Each list in its order, ties by key: every read path lists the same records alike.
     addresses: list["Address"] = Relationship(
-        sa_relationship_kwargs={**_RAISE, "order_by": "Address.effective_from"}
+        sa_relationship_kwargs={**_RAISE, "order_by": "[Address.effective_from, Address.id]"}
     )
     custody_events: list["CustodyEvent"] = Relationship(
-        sa_relationship_kwargs={**_RAISE, "order_by": "CustodyEvent.occurred_at"}
+        sa_relationship_kwargs={**_RAISE, "order_by": "[CustodyEvent.occurred_at, CustodyEvent.id]"}
     )
     contact_attempts: list["ContactAttempt"] = Relationship(
-        sa_relationship_kwargs={**_RAISE, "order_by": "ContactAttempt.attempted_at"}
+        sa_relationship_kwargs={
+            **_RAISE,
+            "order_by": "[ContactAttempt.attempted_at, ContactAttempt.id]",
+        }
     )
     notices: list["Notice"] = Relationship(
-        sa_relationship_kwargs={**_RAISE, "order_by": "Notice.issued_on"}
+        sa_relationship_kwargs={**_RAISE, "order_by": "[Notice.issued_on, Notice.id]"}
     )
     hearings: list["Hearing"] = Relationship(
         back_populates="child",
-        sa_relationship_kwargs={**_RAISE, "order_by": "Hearing.scheduled_for"},
+        sa_relationship_kwargs={**_RAISE, "order_by": "[Hearing.scheduled_for, Hearing.id]"},
     )
     representations: list["Representation"] = Relationship(
-        sa_relationship_kwargs={**_RAISE, "order_by": "Representation.entered_on"}
+        sa_relationship_kwargs={
+            **_RAISE,
+            "order_by": "[Representation.entered_on, Representation.id]",
+        }
     )
     alerts: list["Alert"] = Relationship(
-        back_populates="child", sa_relationship_kwargs={**_RAISE, "order_by": "Alert.raised_at"}
+        back_populates="child",
+        sa_relationship_kwargs={**_RAISE, "order_by": "[Alert.raised_at, Alert.id]"},
     )

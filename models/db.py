@@ -1,7 +1,9 @@
 """The async engine and sessions, the same code on SQLite and PostgreSQL."""
 
+import base64
 import json
 import time
+import uuid
 from typing import Any
 
 from sqlalchemy import event
@@ -85,12 +87,21 @@ def _configure_sqlite(engine: AsyncEngine, *, in_memory: bool) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        dbapi_connection.create_function("global_id", 2, sqlite_global_id, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
         _limit_sqlite_statements(connection, options.get(STATEMENT_TIMEOUT_OPTION))
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+
+
+def sqlite_global_id(type_name: str, stored: str | None) -> str | None:
+    """The API's global ID (URL-safe base64 of "Type:uuid", as schema.ids writes it) of a key
+    as SQLite keeps it (32 hex digits), for JSON built by the database: SQLite has no base64."""
+    if stored is None:
+        return None
+    return base64.urlsafe_b64encode(f"{type_name}:{uuid.UUID(stored)}".encode()).decode()
 
 
 # The page cache a connection writing in bulk asks SQLite for, in KiB (its default is 2 MiB).

@@ -168,7 +168,7 @@ def _prefix(column: Any, text: str) -> ColumnElement[bool]:
     return and_(column >= text, column < upper)
 
 
-def _child_conditions(f: ChildFilter) -> list[ColumnElement[bool]]:
+def child_conditions(f: ChildFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     child_id = col(Child.id)
 
@@ -265,14 +265,10 @@ async def _paged(
     """One page of `entity` after the cursor: rows, their cursors, whether more follow, and the
     total when asked for."""
     size = page_size(first)
-    keyed = list(conditions)
-    if after is not None:
-        key = decode_cursor(after, len(sort))
-        keyed.append(tuple_(*sort) > tuple_(*_cursor_params(sort, key)))
     statement = (
         select(entity)
         .options(*_loader_options(entity, include))
-        .where(*keyed)
+        .where(*conditions, *after_cursor(sort, after))
         .order_by(*sort)
         .limit(size + 1)
     )
@@ -284,6 +280,14 @@ async def _paged(
         count = select(func.count()).select_from(entity).where(*conditions)
         total = (await session.exec(count)).one()
     return rows, [encode_cursor(*cursor_values(r)) for r in rows], has_next, total
+
+
+def after_cursor(sort: list[Any], after: str | None) -> list[ColumnElement[bool]]:
+    """The keyset condition of the rows after `after`, a cursor of this sort (none without)."""
+    if after is None:
+        return []
+    key = decode_cursor(after, len(sort))
+    return [tuple_(*sort) > tuple_(*_cursor_params(sort, key))]
 
 
 def _cursor_params(sort: list[Any], key: list[str]) -> list[Any]:
@@ -319,7 +323,7 @@ async def children_page(
         session,
         Child,
         include,
-        _child_conditions(child_filter),
+        child_conditions(child_filter),
         [col(Child.a_number)],
         lambda c: (c.a_number,),
         first=first,

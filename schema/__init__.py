@@ -23,6 +23,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from resolvers import history
+from schema.compiled import CompilingExecutor
 from schema.context import Context, Info
 from schema.mutation import Mutation
 from schema.query import Query
@@ -135,7 +136,11 @@ def build_schema(*, introspection: bool = True) -> CasetrailSchema:
     if not introspection:
         extensions.append(DisableIntrospection)
     return CasetrailSchema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=CompilingExecutor,
     )
 
 

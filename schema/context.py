@@ -26,6 +26,10 @@ class Context:
     children_read: set[uuid.UUID] = field(default_factory=set)
     # This process's live alerts; None where none are served.
     live: AlertBroker | None = None
+    # Whether an operation the compiled read path covers is answered by it.
+    compiled_reads: bool = False
+    # Set when the compiled read path answered this request.
+    compiled_answer: bool = False
     # A WebSocket's connection_init payload (graphql-transport-ws), which may carry the token.
     connection_params: dict[str, object] | None = None
 

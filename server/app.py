@@ -64,6 +64,7 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         self.read_sessions = session_factory(engine)  # under the engine's statement timeout
         self.audit_public_key = signer.public_key if signer is not None else None
         self.clock = clock
+        self.compiled_reads = settings.compiled_reads
         self.live = AlertBroker()
         info = {**settings.write_session_info(), PUBLISH_KEY: self.live.publish}
         self.write_sessions = session_factory(engine, writer=True, info=info)
@@ -91,6 +92,7 @@ class CasetrailGraphQL(GraphQL[Context, None]):
             engine=self.engine,
             audit_public_key=self.audit_public_key,
             live=self.live,
+            compiled_reads=self.compiled_reads,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

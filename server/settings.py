@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     database_pool_overflow: int = Field(default_factory=machine_pool_size, ge=0)
     # PostgreSQL: the longest one statement of a request may run (0: no limit).
     statement_timeout_ms: int = Field(default=10_000, ge=0)
+    # Read queries whose every field the compiler covers are answered by one SQL statement
+    # that builds the JSON (schema/compiled.py); false executes every query field by field.
+    compiled_reads: bool = True
     # Origins whose browser pages may call the API (CORS); none by default.
     cors_allow_origins: list[str] = Field(default_factory=list)
 
