@@ -169,6 +169,7 @@ def _prefix(column: Any, text: str) -> ColumnElement[bool]:
 
 
 def child_conditions(f: ChildFilter) -> list[ColumnElement[bool]]:
+    """What a child must meet to match the filter, as conditions on the child table."""
     conditions: list[ColumnElement[bool]] = []
     child_id = col(Child.id)
 
