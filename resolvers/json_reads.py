@@ -13,10 +13,11 @@ which are bound as parameters."""
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
+from sqlalchemy import Select, bindparam, func, literal_column, select
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -277,14 +278,28 @@ class JsonPage:
     total_count: int | None = None
 
 
-def _with_clock(statement: Select[Any], now: datetime) -> Select[Any]:
-    return statement.add_columns(bindparam(_NOW_COLUMN, now, type_=UTCDateTime).label(_NOW_COLUMN))
+_CHILDREN = Child.__table__  # type: ignore[attr-defined]
+# The root's columns as the statement around it reads them, by name: no column collection of
+# the subquery is built for each request.
+_ROOT_ID = literal_column(f"{ROOT}.id", type_=_CHILDREN.c.id.type)
+_ROOT_A_NUMBER = literal_column(f"{ROOT}.a_number", type_=_CHILDREN.c.a_number.type)
+_CLOCK = bindparam(_NOW_COLUMN, type_=UTCDateTime).label(_NOW_COLUMN)
 
 
-def _rendered(rows: Select[Any], rendering: str, now: datetime) -> Select[Any]:
-    """`rows` (children, every column) as ROOT, each rendered by `rendering`."""
-    page = _with_clock(rows, now).subquery(ROOT)
-    return select(page.c.id, page.c.a_number, literal_column(rendering)).select_from(page)
+def _rendered(rows: Select[Any], rendering: str) -> Select[Any]:
+    """`rows` (children: every column, then `_CLOCK`) as ROOT, each rendered by `rendering`."""
+    return select(_ROOT_ID, _ROOT_A_NUMBER, literal_column(rendering)).select_from(
+        rows.subquery(ROOT)
+    )
+
+
+@lru_cache(maxsize=512)
+def _child_statement(rendering: str, by_key: bool) -> Select[Any]:
+    """One child by key or by A-number (the parameter `wanted`), built once per rendering:
+    building it and its cache key again for each request cost more than running it."""
+    column = _CHILDREN.c.id if by_key else _CHILDREN.c.a_number
+    rows = select(*_CHILDREN.c, _CLOCK).where(column == bindparam("wanted", type_=column.type))
+    return _rendered(rows, rendering)
 
 
 async def children_page(
@@ -303,21 +318,18 @@ async def children_page(
     conditions = reads.child_conditions(child_filter)
     sort = [col(Child.a_number)]
     rows = (
-        select(*Child.__table__.c)  # type: ignore[attr-defined]
+        select(*_CHILDREN.c, _CLOCK)
         .where(*conditions, *reads.after_cursor(sort, after))
         .order_by(*sort)
         .limit(size + 1)
     )
-    statement = _rendered(rows, rendering, now)
-    found = (
-        await (await session.connection()).execute(
-            statement.order_by(literal_column(f"{ROOT}.a_number"))
-        )
-    ).all()
+    statement = _rendered(rows, rendering).order_by(_ROOT_A_NUMBER)
+    connection = await session.connection()
+    found = (await connection.execute(statement, {_NOW_COLUMN: now})).all()
     total = None
     if with_total:
         count = select(func.count()).select_from(Child).where(*conditions)
-        total = (await (await session.connection()).execute(count)).scalar_one()
+        total = (await connection.execute(count)).scalar_one()
     has_next = len(found) > size
     found = found[:size]
     ids = [row[0] for row in found]
@@ -341,11 +353,8 @@ async def child(
 ) -> tuple[uuid.UUID, str] | None:
     """One child by key or A-number (normalised as `reads.child_by_a_number` does), rendered
     by `rendering`; None when there is none."""
-    condition: ColumnElement[bool] = (
-        col(Child.id) == child_id
-        if child_id is not None
-        else col(Child.a_number) == normal_a_number(a_number or "")
-    )
-    rows = select(*Child.__table__.c).where(condition)  # type: ignore[attr-defined]
-    found = (await (await session.connection()).execute(_rendered(rows, rendering, now))).first()
+    wanted = child_id if child_id is not None else normal_a_number(a_number or "")
+    statement = _child_statement(rendering, by_key=child_id is not None)
+    connection = await session.connection()
+    found = (await connection.execute(statement, {"wanted": wanted, _NOW_COLUMN: now})).first()
     return (found[0], found[2]) if found is not None else None
