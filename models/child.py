@@ -31,8 +31,9 @@ class Child(SQLModel, table=True):
         sa.CheckConstraint("length(country_of_birth) = 2", name="country_alpha2"),
         # The children list filters by status and reads in A-number order: with the order in
         # the index, a page is the first rows of one range, not a walk of every A-number.
-        sa.Index("ix_child_custody_status_a_number", "custody_status", "a_number"),
-        sa.Index("ix_child_location_status_a_number", "location_status", "a_number"),
+        # A filtered page reads its children's keys from these alone (see migration 0009).
+        sa.Index("ix_child_custody_status_a_number_id", "custody_status", "a_number", "id"),
+        sa.Index("ix_child_location_status_a_number_id", "location_status", "a_number", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

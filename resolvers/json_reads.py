@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Select, bindparam, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -144,6 +144,8 @@ RELATIONS: dict[tuple[type[SQLModel], str], Relation] = {
 
 # The alias of the root record in every statement, and its column holding the request's clock.
 ROOT = "c"
+# The alias of the children the statement chose (their keys, and the request's clock).
+_CHOSEN = "chosen"
 _NOW_COLUMN = "read_at_"
 
 # Beyond this many keys an object is not rendered here: PostgreSQL's functions take at most
@@ -157,7 +159,7 @@ class _Writer:
     def __init__(self, dialect: str) -> None:
         self.postgres = dialect == "postgresql"
         self.aliases = 0
-        self.now = f"{ROOT}.{_NOW_COLUMN}"
+        self.now = f"{_CHOSEN}.{_NOW_COLUMN}"
 
     def record(self, shape: Shape, alias: str) -> str:
         if len(shape.parts) > MAX_KEYS:
@@ -260,7 +262,7 @@ def _key(text: str) -> str:
 
 def record_sql(shape: Shape, dialect: str) -> str:
     """The SQL expression rendering one record of `shape.table` as JSON text, on the alias
-    ROOT, which must carry the request's clock (see `_with_clock`)."""
+    ROOT, in a statement made by `_rendered` (which carries the request's clock)."""
     writer = _Writer(dialect)
     rendered = writer.record(shape, ROOT)
     return f"{rendered}::text" if writer.postgres else rendered
@@ -279,18 +281,26 @@ class JsonPage:
 
 
 _CHILDREN = Child.__table__  # type: ignore[attr-defined]
-# The root's columns as the statement around it reads them, by name: no column collection of
-# the subquery is built for each request.
+# The statement around a rendering reads columns by name: no column collection of a subquery
+# is built for each request.
 _ROOT_ID = literal_column(f"{ROOT}.id", type_=_CHILDREN.c.id.type)
 _ROOT_A_NUMBER = literal_column(f"{ROOT}.a_number", type_=_CHILDREN.c.a_number.type)
+_CHOSEN_ORDER = literal_column(f"{_CHOSEN}.a_number", type_=_CHILDREN.c.a_number.type)
 _CLOCK = bindparam(_NOW_COLUMN, type_=UTCDateTime).label(_NOW_COLUMN)
+_ROOT_TABLE = _CHILDREN.alias(ROOT)
+_ON_KEY = literal_column(f"{ROOT}.id") == literal_column(f"{_CHOSEN}.id")
 
 
-def _rendered(rows: Select[Any], rendering: str) -> Select[Any]:
-    """`rows` (children: every column, then `_CLOCK`) as ROOT, each rendered by `rendering`."""
-    return select(_ROOT_ID, _ROOT_A_NUMBER, literal_column(rendering)).select_from(
-        rows.subquery(ROOT)
-    )
+def _chosen(*conditions: ColumnElement[bool]) -> Select[Any]:
+    """The keys of the children that meet `conditions`, with the clock: only the columns of
+    the status indexes, so that a filtered page is read from an index alone."""
+    return select(_CHILDREN.c.id, _CHILDREN.c.a_number, _CLOCK).where(*conditions)
+
+
+def _rendered(chosen: Select[Any], rendering: str) -> Select[Any]:
+    """The children `chosen` (see `_chosen`) as ROOT, each rendered by `rendering`."""
+    rows = chosen.subquery(_CHOSEN).join(_ROOT_TABLE, _ON_KEY)
+    return select(_ROOT_ID, _ROOT_A_NUMBER, literal_column(rendering)).select_from(rows)
 
 
 @lru_cache(maxsize=512)
@@ -298,8 +308,7 @@ def _child_statement(rendering: str, by_key: bool) -> Select[Any]:
     """One child by key or by A-number (the parameter `wanted`), built once per rendering:
     building it and its cache key again for each request cost more than running it."""
     column = _CHILDREN.c.id if by_key else _CHILDREN.c.a_number
-    rows = select(*_CHILDREN.c, _CLOCK).where(column == bindparam("wanted", type_=column.type))
-    return _rendered(rows, rendering)
+    return _rendered(_chosen(column == bindparam("wanted", type_=column.type)), rendering)
 
 
 async def children_page(
@@ -317,13 +326,8 @@ async def children_page(
     size = page_size(first)
     conditions = reads.child_conditions(child_filter)
     sort = [col(Child.a_number)]
-    rows = (
-        select(*_CHILDREN.c, _CLOCK)
-        .where(*conditions, *reads.after_cursor(sort, after))
-        .order_by(*sort)
-        .limit(size + 1)
-    )
-    statement = _rendered(rows, rendering).order_by(_ROOT_A_NUMBER)
+    chosen = _chosen(*conditions, *reads.after_cursor(sort, after)).order_by(*sort).limit(size + 1)
+    statement = _rendered(chosen, rendering).order_by(_CHOSEN_ORDER)
     connection = await session.connection()
     found = (await connection.execute(statement, {_NOW_COLUMN: now})).all()
     total = None
