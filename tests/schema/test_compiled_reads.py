@@ -1,6 +1,6 @@
-"""The compiled read path answers what Strawberry's ordinary execution answers, to the byte
-of every value, errors and nulls included, with the same children in the access log; and it
-answers every query it covers, leaving the rest to the ordinary path."""
+"""The compiled read path answers what Strawberry's ordinary execution answers, value for
+value as the client parses it, errors and nulls included, with the same children in the access
+log; and it answers every query it covers, leaving the rest to the ordinary path."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
