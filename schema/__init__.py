@@ -46,16 +46,22 @@ class AccessLog(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         yield
         context = self.execution_context.context
-        if not isinstance(context, Context) or not context.children_read:
-            return
-        await history.record_reads(
-            context.write_sessions,
-            actor=context.actor,
-            request_id=context.request_id,
-            operation=self.execution_context.operation_name,
-            child_ids=context.children_read,
-            now=context.clock(),
-        )
+        if isinstance(context, Context):
+            await record_access(context, self.execution_context.operation_name)
+
+
+async def record_access(context: Context, operation: str | None) -> None:
+    """Append the children this request read to the access log, if it read any."""
+    if not context.children_read:
+        return
+    await history.record_reads(
+        context.write_sessions,
+        actor=context.actor,
+        request_id=context.request_id,
+        operation=operation,
+        child_ids=context.children_read,
+        now=context.clock(),
+    )
 
 
 def timed_out(error: BaseException | None) -> bool:
@@ -146,4 +152,4 @@ def build_schema(*, introspection: bool = True) -> CasetrailSchema:
 
 schema = build_schema()
 
-__all__ = ["Context", "Info", "build_schema", "schema"]
+__all__ = ["Context", "Info", "build_schema", "record_access", "schema"]

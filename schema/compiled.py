@@ -19,9 +19,11 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -29,7 +31,7 @@ from graphql import (
     get_named_type,
     located_error,
 )
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -176,6 +178,71 @@ class Plans:
 
 
 PLANS = Plans()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An operation the ordinary path parsed and validated, with the compiler's plan of it."""
+
+    operation: OperationDefinitionNode
+    plan: Plan
+
+
+class PreparedDocuments:
+    """Prepared operations by (document text, operation name, role, database), the least
+    recently used dropped past `kept`. A request that sends a text answered before by the
+    compiled path is answered again without Strawberry's parsing, validation and execution:
+    the same text always parses and validates alike."""
+
+    def __init__(self, kept: int = PLANS_KEPT) -> None:
+        self.kept = kept
+        self._prepared: OrderedDict[tuple[str, str | None, Role, str], Prepared] = OrderedDict()
+
+    def get(self, key: tuple[str, str | None, Role, str]) -> Prepared | None:
+        found = self._prepared.get(key)
+        if found is not None:
+            self._prepared.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[str, str | None, Role, str], prepared: Prepared) -> None:
+        self._prepared[key] = prepared
+        self._prepared.move_to_end(key)
+        if len(self._prepared) > self.kept:
+            self._prepared.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._prepared)
+
+
+class _Failures:
+    """Collects what `_answer` reports of a nullable root field's failure."""
+
+    def __init__(self) -> None:
+        self.found: list[GraphQLError] = []
+
+    def add(self, error: GraphQLError, _path: Any) -> None:
+        self.found.append(error)
+
+
+async def answer_prepared(
+    prepared: Prepared,
+    context: Context,
+    graphql_schema: GraphQLSchema,
+    inputs: dict[str, Any],
+) -> dict[str, Any] | None:
+    """The data of a prepared operation for these variables, or None where the ordinary path
+    must answer: variables or arguments it refuses, or a failure, which it reports in full."""
+    coerced = get_variable_values(
+        graphql_schema, prepared.operation.variable_definitions or (), inputs
+    )
+    if isinstance(coerced, list):
+        return None
+    failures = _Failures()
+    try:
+        data = await _answer(prepared.plan, context, coerced, failures)
+    except (_Refused, GraphQLError):
+        return None
+    return None if failures.found else data
 
 
 def plan_operation(
@@ -418,10 +485,12 @@ class CompilingExecutor(StrawberryGraphQLCoreExecutionContext):
         self, plan: Plan, context: Context, run_ordinary: Callable[[], Any]
     ) -> dict[str, Any]:
         try:
-            return await _answer(plan, context, self.variable_values, self.collected_errors)
+            data = await _answer(plan, context, self.variable_values, self.collected_errors)
         except _Refused:
             answered = run_ordinary()
             return await answered if isinstance(answered, Awaitable) else answered  # type: ignore[no-any-return]
+        context.compiled_prepared = Prepared(self.operation, plan)
+        return data
 
 
 async def _answer(plan: Plan, context: Context, variables: Any, errors: Any) -> dict[str, Any]:

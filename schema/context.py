@@ -30,6 +30,9 @@ class Context:
     compiled_reads: bool = False
     # Set when the compiled read path answered this request.
     compiled_answer: bool = False
+    # The operation and plan it answered by (a schema.compiled.Prepared), for the server to
+    # answer the same document again without Strawberry.
+    compiled_prepared: object | None = None
     # A WebSocket's connection_init payload (graphql-transport-ws), which may carry the token.
     connection_params: dict[str, object] | None = None
 

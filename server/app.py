@@ -38,7 +38,8 @@ from resolvers.live import decode as decode_announcement
 from resolvers.seed import DEMO_TOKEN_PREFIX
 from resolvers.tokens import authenticate
 from resolvers.unit import Actor, Clock
-from schema import Context, build_schema
+from schema import Context, build_schema, record_access
+from schema.compiled import Prepared, PreparedDocuments, answer_prepared
 from server.limits import BodyLimit, RateLimiter
 from server.settings import Settings
 
@@ -58,13 +59,16 @@ class CasetrailGraphQL(GraphQL[Context, None]):
     def __init__(
         self, engine: AsyncEngine, settings: Settings, clock: Clock, **kwargs: Any
     ) -> None:
-        super().__init__(build_schema(introspection=not settings.production), **kwargs)
+        built = build_schema(introspection=not settings.production)
+        super().__init__(built, **kwargs)
+        self.graphql_schema = built._schema  # what variables are coerced against
         signer = settings.audit_signer()
         self.engine = engine
         self.read_sessions = session_factory(engine)  # under the engine's statement timeout
         self.audit_public_key = signer.public_key if signer is not None else None
         self.clock = clock
         self.compiled_reads = settings.compiled_reads
+        self.prepared = PreparedDocuments()
         self.live = AlertBroker()
         info = {**settings.write_session_info(), PUBLISH_KEY: self.live.publish}
         self.write_sessions = session_factory(engine, writer=True, info=info)
@@ -83,6 +87,11 @@ class CasetrailGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["state"]
+        context = self._context(state)
+        state["context"] = context  # for __call__ to see what the request was answered by
+        return context
+
+    def _context(self, state: dict[str, Any]) -> Context:
         return Context(
             actor=state.get("actor") or _NOT_YET_KNOWN,
             read_sessions=self.read_sessions,
@@ -94,6 +103,50 @@ class CasetrailGraphQL(GraphQL[Context, None]):
             live=self.live,
             compiled_reads=self.compiled_reads,
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A POST of a document the compiled read path answered before is answered again by
+        it directly; anything else, or anything it leaves to the ordinary path, goes through
+        Strawberry as before."""
+        if not self.compiled_reads or scope["type"] != "http" or scope["method"] != "POST":
+            await super().__call__(scope, receive, send)
+            return
+        body, receive = await _whole_body(receive)
+        request = _plain_json_request(scope, body)
+        state = scope.setdefault("state", {})
+        key = None
+        if request is not None and isinstance(state.get("actor"), Actor):
+            query, operation_name, variables = request
+            key = (query, operation_name, state["actor"].role, self.engine.dialect.name)
+            answer = await self._prepared_answer(state, key, variables)
+            if answer is not None:
+                await Response(answer, media_type="application/json")(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+        context = state.get("context")
+        if (
+            key is not None
+            and isinstance(context, Context)
+            and isinstance(context.compiled_prepared, Prepared)
+        ):
+            self.prepared.put(key, context.compiled_prepared)
+
+    async def _prepared_answer(
+        self,
+        state: dict[str, Any],
+        key: tuple[str, str | None, Role, str],
+        variables: dict[str, Any],
+    ) -> bytes | None:
+        prepared = self.prepared.get(key)
+        if prepared is None:
+            return None
+        context = self._context(state)
+        data = await answer_prepared(prepared, context, self.graphql_schema, variables)
+        if data is None:
+            return None
+        operation = prepared.operation.name
+        await record_access(context, operation.value if operation is not None else None)
+        return self.encode_json({"data": data})
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """A WebSocket names its actor by the upgrade's Authorization header (checked by
@@ -111,6 +164,57 @@ class CasetrailGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         context.actor = actor
         return _ACKNOWLEDGED
+
+
+async def _whole_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The request's body, and a `receive` that hands it on again (BodyLimit, outside, has
+    already bounded it)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay
+
+
+def _plain_json_request(scope: Scope, body: bytes) -> tuple[str, str | None, dict[str, Any]] | None:
+    """(query, operation name, variables) of a JSON GraphQL request that asks for a plain JSON
+    answer and carries nothing else; None for any other."""
+    headers = dict(scope["headers"])
+    content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    accept = headers.get(b"accept", b"*/*").lower()
+    if content_type != b"application/json" or not (
+        b"application/json" in accept or b"*/*" in accept
+    ):
+        return None
+    if b"application/graphql-response+json" in accept:
+        return None
+    try:
+        request = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(request, dict) or not set(request) <= {"query", "operationName", "variables"}:
+        return None
+    query, operation_name = request.get("query"), request.get("operationName")
+    variables = request.get("variables") or {}
+    if not isinstance(query, str) or not isinstance(variables, dict):
+        return None
+    if operation_name is not None and not isinstance(operation_name, str):
+        return None
+    return query, operation_name, variables
 
 
 class BearerAuth:
