@@ -40,7 +40,7 @@ from resolvers.tokens import authenticate
 from resolvers.unit import Actor, Clock
 from schema import Context, build_schema, record_access
 from schema.compiled import Prepared, PreparedDocuments, answer_prepared
-from server.limits import BodyLimit, RateLimiter
+from server.limits import BodyLimit, RateLimiter, replaying
 from server.settings import Settings
 
 log = logging.getLogger("casetrail")
@@ -178,16 +178,7 @@ async def _whole_body(receive: Receive) -> tuple[bytes, Receive]:
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return body, replay
+    return body, replaying(body, receive)
 
 
 def _plain_json_request(scope: Scope, body: bytes) -> tuple[str, str | None, dict[str, Any]] | None:

@@ -32,6 +32,21 @@ def error_response(status: int, code: str, message: str, **headers: str) -> ASGI
     return respond
 
 
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands on a body already read, whole, then what `receive` brings (a
+    disconnect, when the client goes)."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class BodyLimit:
     """Refuse a request whose body is larger than `max_bytes` with 413, before the GraphQL
     layer reads any of it: by its Content-Length when it gives one, else as it arrives. The
@@ -64,17 +79,7 @@ class BodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()  # a disconnect, when the client goes
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(b"".join(chunks), receive), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         respond = error_response(
