@@ -7,12 +7,11 @@ then, from the role; arguments are read from each request's variables and bound 
 An operation the plan does not cover, or whose arguments the ordinary path would refuse, is
 executed by Strawberry as before, which answers it and its errors in full."""
 
-import re
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 from graphql import (
@@ -34,6 +33,7 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.utils.str_converters import to_snake_case
 
 import models
 from models.enums import Role
@@ -143,16 +143,42 @@ class Plan:
     roots: tuple[_Root, ...]
 
 
+Key = TypeVar("Key", bound=Hashable)
+Value = TypeVar("Value")
+
+
+class LeastRecentlyUsed(Generic[Key, Value]):
+    """A mapping that keeps its `kept` most recently used entries."""
+
+    def __init__(self, kept: int = PLANS_KEPT) -> None:
+        self.kept = kept
+        self._entries: OrderedDict[Key, Value] = OrderedDict()
+
+    def get(self, key: Key) -> Value | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: Key, value: Value) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        if len(self._entries) > self.kept:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class Plans:
     """Plans by (operation, role, dialect), the least recently used dropped past `kept`. The
     operation is known by identity (the parser cache hands the same document for the same
     text), and each entry holds its operation, so no other can take its place meanwhile."""
 
     def __init__(self, kept: int = PLANS_KEPT) -> None:
-        self.kept = kept
-        self._plans: OrderedDict[tuple[int, Role, str], tuple[OperationDefinitionNode, Any]] = (
-            OrderedDict()
-        )
+        self._plans: LeastRecentlyUsed[
+            tuple[int, Role, str], tuple[OperationDefinitionNode, Plan | None]
+        ] = LeastRecentlyUsed(kept)
 
     def get(
         self,
@@ -164,13 +190,9 @@ class Plans:
         key = (id(operation), role, dialect)
         found = self._plans.get(key)
         if found is not None and found[0] is operation:
-            self._plans.move_to_end(key)
-            plan: Plan | None = found[1]
-            return plan
+            return found[1]
         plan = make()
-        self._plans[key] = (operation, plan)
-        if len(self._plans) > self.kept:
-            self._plans.popitem(last=False)
+        self._plans.put(key, (operation, plan))
         return plan
 
     def __len__(self) -> int:
@@ -188,30 +210,11 @@ class Prepared:
     plan: Plan
 
 
-class PreparedDocuments:
+class PreparedDocuments(LeastRecentlyUsed[tuple[str, str | None, Role, str], Prepared]):
     """Prepared operations by (document text, operation name, role, database), the least
     recently used dropped past `kept`. A request that sends a text answered before by the
     compiled path is answered again without Strawberry's parsing, validation and execution:
     the same text always parses and validates alike."""
-
-    def __init__(self, kept: int = PLANS_KEPT) -> None:
-        self.kept = kept
-        self._prepared: OrderedDict[tuple[str, str | None, Role, str], Prepared] = OrderedDict()
-
-    def get(self, key: tuple[str, str | None, Role, str]) -> Prepared | None:
-        found = self._prepared.get(key)
-        if found is not None:
-            self._prepared.move_to_end(key)
-        return found
-
-    def put(self, key: tuple[str, str | None, Role, str], prepared: Prepared) -> None:
-        self._prepared[key] = prepared
-        self._prepared.move_to_end(key)
-        if len(self._prepared) > self.kept:
-            self._prepared.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._prepared)
 
 
 class _Failures:
@@ -430,7 +433,7 @@ def _shape(
         elif type_name == "Hearing" and name == "status":
             parts.append((key, StatusAsRead()))
         elif name in columns:
-            parts.append((key, Column(_snake(name))))
+            parts.append((key, Column(to_snake_case(name))))
         elif name in relations:
             related_type = get_named_type(definition.type)
             assert isinstance(related_type, GraphQLObjectType)
@@ -443,10 +446,6 @@ def _shape(
     if len(parts) > json_reads.MAX_KEYS:
         raise _NotCovered
     return Shape(table, tuple(parts))
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
 class CompilingExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -551,7 +550,7 @@ async def _children(
 ) -> dict[str, Any]:
     given = arguments.get("filter")
     child_filter = (
-        ChildFilter(**{_snake(k): v for k, v in given.items()}) if given else ChildFilter()
+        ChildFilter(**{to_snake_case(k): v for k, v in given.items()}) if given else ChildFilter()
     )
     page = await json_reads.children_page(
         session,
