@@ -17,7 +17,7 @@ from collections.abc import (
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -33,6 +33,7 @@ from audit.canonical import (
     chain_hash,
     document_text,
     event_document,
+    stored_document_text,
 )
 from audit.capture import AUDITED
 from audit.checkpoints import key_id, verify_signature
@@ -41,6 +42,7 @@ from audit.tables import GENESIS_HASH, AuditCheckpoint, AuditEvent
 events_table = AuditEvent.__table__  # type: ignore[attr-defined]
 checkpoints_table = AuditCheckpoint.__table__  # type: ignore[attr-defined]
 _STREAM = 1000
+_T = TypeVar("_T")
 _PROBLEMS_KEPT = 20
 
 
@@ -411,10 +413,7 @@ _ROW_AT = _HASH_AT + 1  # where the record's row starts, when it is read with it
 def _checked_changes(report: Verification, event: Sequence[Any]) -> list[dict[str, Any]]:
     """Recompute one event's hash; returns its changes, decoded (none, when they are not
     what the history writes)."""
-    try:
-        changes: list[dict[str, Any]] = orjson.loads(event[_CHANGES_AT])
-    except orjson.JSONDecodeError:  # only an edit behind the history's back leaves this
-        changes = []
+    changes = _decoded(event[_CHANGES_AT])
     text = event[_PREVIOUS_AT] + document_text(event)
     if hashlib.sha256(text.encode()).hexdigest() != event[_HASH_AT]:
         # Not canonical as stored (written before `changes` were stored canonically), or not
@@ -422,11 +421,22 @@ def _checked_changes(report: Verification, event: Sequence[Any]) -> list[dict[st
         if not _well_formed(changes):
             changes = []
         fields = dict(zip(EVENT_FIELDS, event, strict=False))
-        document = event_document(**{**fields, "changes": changes})
+        try:
+            document = event_document(**{**fields, "changes": changes})
+        except ValueError:  # a value no event is written with, such as a malformed UUID
+            changes = []
         if not changes or chain_hash(fields["previous_hash"], document) != event[_HASH_AT]:
             sequence = fields["sequence"]
             report.fail(sequence, f"event {sequence} does not match its hash")
     return changes
+
+
+def _decoded(changes: str) -> list[dict[str, Any]]:
+    try:
+        decoded: list[dict[str, Any]] = orjson.loads(changes)
+    except orjson.JSONDecodeError:  # only an edit behind the history's back leaves this
+        return []
+    return decoded
 
 
 def _well_formed(changes: Any) -> bool:
@@ -617,9 +627,13 @@ async def _check_in_sequence(
         entity_type: table.__table__  # type: ignore[attr-defined]
         for table, entity_type in AUDITED.items()
     }
-    log = _InSequence(report, sizes, {t: list(rows.c.keys()) for t, rows in tables.items()}, limit)
     read = canonical_read(_event_columns(), connection.dialect.name)
-    await _read(connection, select(*read.columns).order_by(events_table.c.sequence), read, log.feed)
+    stored = read if connection.dialect.name == "sqlite" else None
+    names = {entity_type: list(rows.c.keys()) for entity_type, rows in tables.items()}
+    log = _InSequence(report, sizes, names, limit, stored)
+    as_read = CanonicalRead(read.columns, _as_is if stored is not None else read.finish)
+    in_order = select(*read.columns).order_by(events_table.c.sequence)
+    await _read(connection, in_order, as_read, log.feed)
     drifted = {
         entity_type: await _compare_rows(connection, rows, entity_type, log.states[entity_type][0])
         for entity_type, rows in tables.items()
@@ -633,8 +647,17 @@ class _InSequence:
     hash, and each audited record's changes replayed into its state, by type and key."""
 
     def __init__(
-        self, report: Verification, sizes: set[int], names: dict[str, list[str]], limit: int
+        self,
+        report: Verification,
+        sizes: set[int],
+        names: dict[str, list[str]],
+        limit: int,
+        stored: CanonicalRead | None = None,
     ) -> None:
+        """`stored`: the events come as SQLite stores them, read by `stored.columns` (otherwise
+        in canonical form). Each event's document is then built from them as they are, and
+        only an event whose document does not match its hash is turned by `stored.finish` to
+        be checked again; records are keyed by their key as stored."""
         self.order = Verification()
         self.hash_at: dict[int, str] = {}
         # By type: the states (a tuple of the table's columns in its order) by key, and where
@@ -648,24 +671,35 @@ class _InSequence:
         self._limit = limit
         self._held = 0
         self._last = (0, GENESIS_HASH)
+        self._document = document_text if stored is None else stored_document_text
+        self._canonical = _as_is if stored is None else _one_by(stored.finish)
 
     def feed(self, events: Sequence[Any]) -> None:
-        report, order, sizes, hash_at, every_state = (
+        report, order, sizes, hash_at, every_state, document = (
             self._report,
             self.order,
             self._sizes,
             self.hash_at,
             self.states,
+            self._document,
         )
+        sha256 = hashlib.sha256
         last, last_hash = self._last
         for event in events:
-            sequence, stored_hash = event[0], event[_HASH_AT]
-            if sequence != last + 1 or event[_PREVIOUS_AT] != last_hash:
-                _broken_link(order, sequence, event[_PREVIOUS_AT], last, last_hash)
+            sequence, previous_hash, stored_hash = event[0], event[_PREVIOUS_AT], event[_HASH_AT]
+            if sequence != last + 1 or previous_hash != last_hash:
+                _broken_link(order, sequence, previous_hash, last, last_hash)
             last, last_hash = sequence, stored_hash
             if sequence in sizes:
                 hash_at[sequence] = stored_hash
-            changes = _checked_changes(report, event)
+            try:
+                hashed = sha256((previous_hash + document(event)).encode()).hexdigest()
+            except TypeError:  # a value of a type the history never writes
+                hashed = None
+            if hashed == stored_hash:
+                changes = _decoded(event[_CHANGES_AT])
+            else:
+                changes = _checked_changes(report, self._canonical(event))
             kind = every_state.get(event[_TYPE_AT])
             if kind is not None:
                 states, columns = kind
@@ -710,17 +744,28 @@ async def _compare_rows(
     history deleted it) has drifted, and so has each record whose state no row takes."""
     key_at = list(rows.c.keys()).index("id")
     drifted: list[tuple[str, uuid.UUID]] = []
-
-    def compare(partition: Sequence[Any]) -> None:
-        for row in partition:
-            if states.pop(row[key_at], None) != row:
-                drifted.append((entity_type, uuid.UUID(row[key_at])))
-
     read = canonical_read(list(rows.c), connection.dialect.name)
-    await _read(connection, select(*read.columns), read, compare)
-    drifted.extend((entity_type, uuid.UUID(key)) for key in states)
+    finish = read.finish
+
+    def compare(partition: Rows) -> None:
+        # Keyed as the log's events name their record, read the same way: before `finish`.
+        for key, row in zip([row[key_at] for row in partition], finish(partition), strict=True):
+            if states.pop(key, None) != row:
+                drifted.append((entity_type, uuid.UUID(str(key))))
+
+    await _read(connection, select(*read.columns), CanonicalRead(read.columns, _as_is), compare)
+    drifted.extend((entity_type, uuid.UUID(str(key))) for key in states)
     states.clear()
     return drifted
+
+
+def _as_is(value: _T) -> _T:
+    return value
+
+
+def _one_by(finish: Callable[[Rows], Rows]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """`finish` for one row."""
+    return lambda row: finish([row])[0]
 
 
 def read_export(path: Path) -> Iterator[dict[str, Any]]:

@@ -269,3 +269,83 @@ async def test_an_untouched_history_verifies_both_ways(
     assert report.valid is True
     assert report.event_count == len(rows)
     assert report.head_hash == rows[-1]["hash"]
+
+
+# ---------------------------------------------------------------- SQLite's stored form
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="PostgreSQL reads every value in canonical form")
+async def test_an_untouched_history_is_hashed_as_stored_without_turning_an_event(
+    engine: AsyncEngine, api: Api, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    await build_history(api, clock)
+    turned: list[Any] = []
+    checked = audit.verify._checked_changes
+
+    def counted(report: Verification, event: Any) -> Any:
+        turned.append(event)
+        return checked(report, event)
+
+    monkeypatch.setattr(audit.verify, "_checked_changes", counted)
+
+    # when
+    report = await verify_database(engine)
+
+    # then
+    assert report.valid is True
+    assert report.event_count > 0
+    assert turned == []
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="only SQLite keeps UUIDs and instants as text")
+@pytest.mark.parametrize(
+    ("column", "stored"),
+    [
+        ("recorded_at", "substr(recorded_at, 1, 10) || '_' || substr(recorded_at, 12)"),
+        ("event_id", "substr(event_id, 1, 31)"),
+        ("child_id", "12345"),
+    ],
+)
+@pytest.mark.usefixtures("unguarded")
+async def test_a_value_stored_in_another_form_breaks_its_event(
+    engine: AsyncEngine, api: Api, clock: Clock, column: str, stored: str
+) -> None:
+    # given
+    await build_history(api, clock)
+    event = event_of(await events(engine), "releaseToSponsor", "Child")
+
+    # when
+    edit = f"UPDATE audit_event SET {column} = {stored} WHERE sequence = :sequence"  # noqa: S608 - constants
+    await execute(engine, text(edit).bindparams(sequence=event["sequence"]))
+    report = await verify_database(engine)
+
+    # then
+    assert report.valid is False
+    assert report.first_invalid_sequence == event["sequence"]
+    assert report.problems == [f"event {event['sequence']} does not match its hash"]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="only SQLite keeps UUIDs as text")
+@pytest.mark.usefixtures("unguarded")
+async def test_a_record_key_stored_in_another_form_names_another_record(
+    engine: AsyncEngine, api: Api, clock: Clock
+) -> None:
+    # given: the event names its child with hyphens, which SQLite does not store
+    child = await build_history(api, clock)
+    event = event_of(await events(engine), "releaseToSponsor", "Child")
+
+    # when
+    await execute(
+        engine,
+        text(
+            "UPDATE audit_event SET entity_id = substr(entity_id, 1, 8) || '-' || "
+            "substr(entity_id, 9) WHERE sequence = :sequence"
+        ).bindparams(sequence=event["sequence"]),
+    )
+    report = await verify_database(engine)
+
+    # then: the child's history stops before it, and another's starts with a change
+    owner = await child_id(engine, child["aNumber"])
+    assert report.valid is False
+    assert report.drifted == [("Child", owner), ("Child", owner)]

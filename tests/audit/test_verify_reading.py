@@ -19,6 +19,7 @@ from audit.canonical import (
     canonical_value,
     document_text,
     event_document,
+    stored_document_text,
 )
 from audit.capture import AUDITED
 from audit.verify import _beside, _mapped, events_table, verify_database
@@ -64,11 +65,28 @@ def test_document_text_is_the_canonical_document(value: str, child_id: str | Non
         compact_json(changes) if name == "changes" else fields[name] for name in EVENT_FIELDS
     )
 
+    # ... and as SQLite stores them: UUIDs as 32 hex digits, the instant with a space
+    stored = tuple(
+        _as_sqlite_stores(name, value) for name, value in zip(EVENT_FIELDS, row, strict=True)
+    )
+
     # when
     built = document_text(row)
+    built_from_stored = stored_document_text(stored)
 
     # then
     assert built.encode() == canonical_bytes(event_document(**fields))
+    assert built_from_stored == built
+
+
+def _as_sqlite_stores(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in ("event_id", "entity_id", "child_id"):
+        return uuid.UUID(value).hex
+    if name == "recorded_at":
+        return value.replace("T", " ").removesuffix("Z")
+    return value
 
 
 async def test_every_audited_column_reads_back_in_canonical_form(
