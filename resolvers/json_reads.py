@@ -18,9 +18,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
+from audit.access import AccessEntry, logging_reads
 from models import (
     Address,
     Child,
@@ -298,21 +299,31 @@ def _chosen(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 
 def _rendered(chosen: Select[Any], rendering: str) -> Select[Any]:
-    """The children `chosen` (see `_chosen`) as ROOT, each rendered by `rendering`."""
+    """The children `chosen` (see `_chosen`) as ROOT, each rendered by `rendering`: their
+    keys, A-numbers and records."""
     rows = chosen.subquery(_CHOSEN).join(_ROOT_TABLE, _ON_KEY)
-    return select(_ROOT_ID, _ROOT_A_NUMBER, literal_column(rendering)).select_from(rows)
+    return select(
+        _ROOT_ID.label("id"),
+        _ROOT_A_NUMBER.label("a_number"),
+        literal_column(rendering).label("record"),
+    ).select_from(rows)
 
 
 @lru_cache(maxsize=512)
-def _child_statement(rendering: str, by_key: bool) -> Select[Any]:
+def _child_statement(rendering: str, by_key: bool, logging: bool) -> Select[Any]:
     """One child by key or by A-number (the parameter `wanted`), built once per rendering:
     building it and its cache key again for each request cost more than running it."""
     column = _CHILDREN.c.id if by_key else _CHILDREN.c.a_number
-    return _rendered(_chosen(column == bindparam("wanted", type_=column.type)), rendering)
+    read = _rendered(_chosen(column == bindparam("wanted", type_=column.type)), rendering)
+    return logging_reads(read, key="id", order="a_number", logged=1) if logging else read
+
+
+def _parameters(now: datetime, logged: AccessEntry | None) -> dict[str, Any]:
+    return {_NOW_COLUMN: now, **(logged.parameters() if logged is not None else {})}
 
 
 async def children_page(
-    session: AsyncSession,
+    connection: AsyncConnection,
     child_filter: reads.ChildFilter,
     rendering: str,
     now: datetime,
@@ -320,16 +331,19 @@ async def children_page(
     first: int | None = None,
     after: str | None = None,
     with_total: bool = False,
+    logged: AccessEntry | None = None,
 ) -> JsonPage:
     """What `reads.children_page` reads, each child rendered by `rendering` (`record_sql` of a
-    Child shape): children matching the filter, in A-number order, after the cursor."""
+    Child shape): children matching the filter, in A-number order, after the cursor. With
+    `logged`, the statement appends the page's access-log entries (see `logging_reads`)."""
     size = page_size(first)
     conditions = reads.child_conditions(child_filter)
     sort = [col(Child.a_number)]
     chosen = _chosen(*conditions, *reads.after_cursor(sort, after)).order_by(*sort).limit(size + 1)
     statement = _rendered(chosen, rendering).order_by(_CHOSEN_ORDER)
-    connection = await session.connection()
-    found = (await connection.execute(statement, {_NOW_COLUMN: now})).all()
+    if logged is not None:
+        statement = logging_reads(statement, key="id", order="a_number", logged=size)
+    found = (await connection.execute(statement, _parameters(now, logged))).all()
     total = None
     if with_total:
         count = select(func.count()).select_from(Child).where(*conditions)
@@ -348,17 +362,19 @@ async def children_page(
 
 
 async def child(
-    session: AsyncSession,
+    connection: AsyncConnection,
     rendering: str,
     now: datetime,
     *,
     child_id: uuid.UUID | None = None,
     a_number: str | None = None,
+    logged: AccessEntry | None = None,
 ) -> tuple[uuid.UUID, str] | None:
     """One child by key or A-number (normalised as `reads.child_by_a_number` does), rendered
-    by `rendering`; None when there is none."""
+    by `rendering`; None when there is none. With `logged`, the statement appends the child's
+    access-log entry (see `logging_reads`)."""
     wanted = child_id if child_id is not None else normal_a_number(a_number or "")
-    statement = _child_statement(rendering, by_key=child_id is not None)
-    connection = await session.connection()
-    found = (await connection.execute(statement, {"wanted": wanted, _NOW_COLUMN: now})).first()
+    statement = _child_statement(rendering, child_id is not None, logged is not None)
+    parameters = {"wanted": wanted, **_parameters(now, logged)}
+    found = (await connection.execute(statement, parameters)).first()
     return (found[0], found[2]) if found is not None else None

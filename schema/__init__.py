@@ -51,15 +51,17 @@ class AccessLog(SchemaExtension):
 
 
 async def record_access(context: Context, operation: str | None) -> None:
-    """Append the children this request read to the access log, if it read any."""
-    if not context.children_read:
+    """Append the children this request read to the access log, if it read any that are not
+    there yet."""
+    unlogged = context.children_read - context.children_logged
+    if not unlogged:
         return
     await history.record_reads(
         context.write_sessions,
         actor=context.actor,
         request_id=context.request_id,
         operation=operation,
-        child_ids=context.children_read,
+        child_ids=unlogged,
         now=context.clock(),
     )
 

@@ -9,7 +9,8 @@ executed by Strawberry as before, which answers it and its errors in full."""
 
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -32,10 +33,13 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Path
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.utils.str_converters import to_snake_case
 
 import models
+from audit.access import AccessEntry
+from models.db import autocommitting
 from models.enums import Role
 from resolvers import json_reads
 from resolvers.errors import DomainError
@@ -242,7 +246,7 @@ async def answer_prepared(
         return None
     failures = _Failures()
     try:
-        data = await _answer(prepared.plan, context, coerced, failures)
+        data = await _answer(prepared.plan, context, coerced, failures, prepared.operation)
     except (_Refused, GraphQLError):
         return None
     return None if failures.found else data
@@ -484,7 +488,9 @@ class CompilingExecutor(StrawberryGraphQLCoreExecutionContext):
         self, plan: Plan, context: Context, run_ordinary: Callable[[], Any]
     ) -> dict[str, Any]:
         try:
-            data = await _answer(plan, context, self.variable_values, self.collected_errors)
+            data = await _answer(
+                plan, context, self.variable_values, self.collected_errors, self.operation
+            )
         except _Refused:
             answered = run_ordinary()
             return await answered if isinstance(answered, Awaitable) else answered  # type: ignore[no-any-return]
@@ -492,23 +498,40 @@ class CompilingExecutor(StrawberryGraphQLCoreExecutionContext):
         return data
 
 
-async def _answer(plan: Plan, context: Context, variables: Any, errors: Any) -> dict[str, Any]:
+async def _answer(
+    plan: Plan,
+    context: Context,
+    variables: Any,
+    errors: Any,
+    operation: OperationDefinitionNode,
+) -> dict[str, Any]:
     """The data of a planned operation. Raises _Refused for arguments the ordinary path
-    refuses, before anything is recorded."""
+    refuses, before anything is recorded.
+
+    On PostgreSQL an operation of one root field reads and appends its access-log entries in
+    one statement, in a transaction of its own (see `audit.access.logging_reads`); otherwise
+    the children read are left in the context for the log (`schema.record_access`)."""
     data: dict[str, Any] = {}
     read: set[uuid.UUID] = set()
-    async with context.read_sessions() as session:
+    fields = [root for root in plan.roots if root.definition is not None]
+    logging = len(fields) == 1 and context.engine.dialect.name == "postgresql"
+    async with _reading(context, logging) as connection:
         for root in plan.roots:
             if root.definition is None:
                 data[root.key] = "Query"
                 continue
             arguments = get_argument_values(root.definition, root.node, variables)
             now = context.clock()
+            logged = _entry(context, operation, now) if logging else None
             try:
                 if root.connection is not None:
-                    data[root.key] = await _children(session, root.connection, arguments, now, read)
+                    data[root.key] = await _children(
+                        connection, root.connection, arguments, now, read, logged
+                    )
                 else:
-                    data[root.key] = await _child(session, root.rendering, arguments, now, read)
+                    data[root.key] = await _child(
+                        connection, root.rendering, arguments, now, read, logged
+                    )
             except (_Refused, DomainError) as refusal:
                 raise _Refused from refusal
             except Exception as error:  # as the ordinary path reports a field's failure
@@ -518,23 +541,54 @@ async def _answer(plan: Plan, context: Context, variables: Any, errors: Any) -> 
                 errors.add(located, Path(None, root.key, "Query"))
                 data[root.key] = None
     context.children_read |= read
+    if logging:
+        context.children_logged |= read
     context.compiled_answer = True
     return data
 
 
+@asynccontextmanager
+async def _reading(context: Context, logging: bool) -> AsyncIterator[AsyncConnection]:
+    """A connection to read on: where the reads log themselves, one that commits each
+    statement (no BEGIN and no COMMIT to send); otherwise a read session's."""
+    if logging:
+        async with autocommitting(context.engine).connect() as connection:
+            yield connection
+    else:
+        async with context.read_sessions() as session:
+            yield await session.connection()
+
+
+def _entry(context: Context, operation: OperationDefinitionNode, now: Any) -> AccessEntry:
+    return AccessEntry(
+        read_at=now,
+        actor_name=context.actor.name,
+        actor_role=str(context.actor.role),
+        request_id=context.request_id,
+        operation=operation.name.value if operation.name is not None else None,
+    )
+
+
 async def _child(
-    session: Any, rendering: str, arguments: dict[str, Any], now: Any, read: set[uuid.UUID]
+    connection: AsyncConnection,
+    rendering: str,
+    arguments: dict[str, Any],
+    now: Any,
+    read: set[uuid.UUID],
+    logged: AccessEntry | None,
 ) -> orjson.Fragment | None:
     key, number = arguments.get("id"), arguments.get("aNumber")
     if (key is None) == (number is None):
         raise _Refused
     if number is not None:
-        found = await json_reads.child(session, rendering, now, a_number=number)
+        found = await json_reads.child(connection, rendering, now, a_number=number, logged=logged)
     else:
         decoded = decode_any(str(key))
         if decoded is None or decoded[0] != "Child":
             return None
-        found = await json_reads.child(session, rendering, now, child_id=decoded[1])
+        found = await json_reads.child(
+            connection, rendering, now, child_id=decoded[1], logged=logged
+        )
     if found is None:
         return None
     read.add(found[0])
@@ -542,24 +596,26 @@ async def _child(
 
 
 async def _children(
-    session: Any,
+    reading: AsyncConnection,
     connection: _Connection,
     arguments: dict[str, Any],
     now: Any,
     read: set[uuid.UUID],
+    logged: AccessEntry | None,
 ) -> dict[str, Any]:
     given = arguments.get("filter")
     child_filter = (
         ChildFilter(**{to_snake_case(k): v for k, v in given.items()}) if given else ChildFilter()
     )
     page = await json_reads.children_page(
-        session,
+        reading,
         child_filter.to_filter(),
         connection.rendering,
         now,
         first=arguments.get("first"),
         after=arguments.get("after"),
         with_total=connection.with_total,
+        logged=logged,
     )
     read.update(page.ids)
     cursors = page.cursors

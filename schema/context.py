@@ -22,8 +22,10 @@ class Context:
     engine: AsyncEngine
     # The key checkpoints must be signed with; None where none is configured.
     audit_public_key: Ed25519PublicKey | None = None
-    # Children whose records this request read: written to the access log when it ends.
+    # Children whose records this request read: written to the access log when it ends,
+    # but for those whose entries were written with the read itself.
     children_read: set[uuid.UUID] = field(default_factory=set)
+    children_logged: set[uuid.UUID] = field(default_factory=set)
     # This process's live alerts; None where none are served.
     live: AlertBroker | None = None
     # Whether an operation the compiled read path covers is answered by it.

@@ -30,7 +30,12 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from models import ApiToken
 from models.base import utc_now
-from models.db import STATEMENT_TIMEOUT_OPTION, create_engine, session_factory
+from models.db import (
+    STATEMENT_TIMEOUT_OPTION,
+    autocommitting,
+    create_engine,
+    session_factory,
+)
 from models.enums import Role
 from resolvers.alerts import sweep_now
 from resolvers.live import CHANNEL, PUBLISH_KEY, AlertBroker
@@ -222,7 +227,8 @@ class BearerAuth:
         clock: Clock = utc_now,
     ) -> None:
         self.app = app
-        self.sessions = session_factory(engine)
+        # Every request's lookup is one statement (and now and then a write of its own).
+        self.sessions = session_factory(autocommitting(engine))
         self.clock = clock
         self.graphiql_html = get_graphql_ide_html("graphiql") if graphiql else None
         self.limiter = limiter

@@ -2,6 +2,7 @@
 value as the client parses it, errors and nulls included, with the same children in the access
 log; and it answers every query it covers, leaving the rest to the ordinary path."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 import models
+from audit.tables import AccessLogEntry
 from models.db import session_factory
 from models.enums import (
     AddressSource,
@@ -44,6 +46,8 @@ class Answer:
     body: dict[str, Any]
     compiled: bool
     children_read: set[Any]
+    # The access log's entries of the request, as (child, actor, role, operation)
+    logged: list[tuple[Any, ...]]
 
 
 @pytest.fixture
@@ -124,12 +128,13 @@ async def answer(
     compiled: bool,
     at: Callable[[], datetime] = lambda: READ_AT,
 ) -> Answer:
+    request_id = f"test-{uuid.uuid4()}"
     context = Context(
         actor=Actor(name=f"test-{role.value.lower()}", role=role),
         read_sessions=session_factory(engine),
         write_sessions=session_factory(engine, writer=True),
         clock=at,
-        request_id="test-compiled",
+        request_id=request_id,
         engine=engine,
         compiled_reads=compiled,
     )
@@ -137,7 +142,12 @@ async def answer(
     body: dict[str, Any] = {"data": orjson.loads(orjson.dumps(result.data))}
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
-    return Answer(body, context.compiled_answer, set(context.children_read))
+    async with session_factory(engine)() as session:
+        entries = await session.exec(
+            select(AccessLogEntry).where(AccessLogEntry.request_id == request_id)
+        )
+        logged = sorted((e.child_id, e.actor_name, e.actor_role, e.operation) for e in entries)
+    return Answer(body, context.compiled_answer, set(context.children_read), logged)
 
 
 async def both(
@@ -153,6 +163,8 @@ def assert_same(ordinary: Answer, compiled: Answer) -> None:
     # Compared as the client receives it: the JSON text, parsed.
     assert compiled.body == ordinary.body
     assert compiled.children_read == ordinary.children_read
+    assert compiled.logged == ordinary.logged
+    assert len(compiled.logged) == len(compiled.children_read)
 
 
 EVERY_FIELD = """
