@@ -4,10 +4,12 @@ import base64
 import json
 import time
 import uuid
+import weakref
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -24,6 +26,9 @@ WRITE_OPTION = "casetrail_writer"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option: the longest a statement of the transaction may run (ms).
 STATEMENT_TIMEOUT_OPTION = "casetrail_statement_timeout_ms"
+# A pooled connection idle this long is pinged before use (see `_ping_after_idle`).
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "casetrail_idle_since"
 
 
 class JSONText(str):
@@ -41,14 +46,20 @@ def compact_json(value: Any) -> str:
     )
 
 
-def create_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    statement_timeout_ms: int = 0,
+    ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS,
+    **kwargs: Any,
+) -> AsyncEngine:
     """An async engine for the URL; on SQLite with foreign keys on, WAL and explicit BEGINs.
     With `statement_timeout_ms`, every transaction's statements are limited to that long
-    unless a session asks otherwise (see `session_factory`)."""
+    unless a session asks otherwise (see `session_factory`). A database server's pooled
+    connection is pinged before use once it has sat idle `ping_after_idle_seconds`."""
     kwargs.setdefault("json_serializer", compact_json)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        kwargs.setdefault("pool_pre_ping", True)
         if statement_timeout_ms:
             # Set once per connection by the server: a SET LOCAL in every transaction would
             # cost a round trip each (several a request).
@@ -56,12 +67,39 @@ def create_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs: Any) -> 
             kwargs.setdefault("connect_args", {}).setdefault("server_settings", server_settings)
         engine = create_async_engine(url, **kwargs)
         _configure_postgresql(engine, statement_timeout_ms)
+        _ping_after_idle(engine, ping_after_idle_seconds)
     else:
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
     if statement_timeout_ms:
         engine = engine.execution_options(**{STATEMENT_TIMEOUT_OPTION: statement_timeout_ms})
     return engine
+
+
+def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before it is handed out only when it has sat in the pool
+    `idle_seconds` or longer. Pinging at every checkout (SQLAlchemy's `pool_pre_ping`) cost
+    a round trip each, and a request checks out two or three; a connection used a moment
+    ago is as alive as a ping would show. One the database dropped while it sat idle is
+    replaced before use. One dropped in the moment since its last use fails its statement,
+    and on that failure the pool replaces it and every connection older than the failure
+    (SQLAlchemy's invalidation on disconnect), so the next request gets a fresh one."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record.info is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool disposes of it and checks out another
+            raise DisconnectionError("a pooled connection did not answer its ping") from error
 
 
 def _configure_postgresql(engine: AsyncEngine, connection_timeout_ms: int) -> None:
@@ -177,7 +215,13 @@ def autocommitting(engine: AsyncEngine) -> AsyncEngine:
     by the "begin" event above, in this process, for no round trip."""
     if engine.dialect.name != "postgresql":
         return engine
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+    made = _AUTOCOMMITTING.get(engine)
+    if made is None:  # made once per engine: making one costs about a tenth of a request
+        made = _AUTOCOMMITTING[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return made
+
+
+_AUTOCOMMITTING: "weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine]" = weakref.WeakKeyDictionary()
 
 
 def session_factory(

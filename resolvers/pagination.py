@@ -5,6 +5,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Generic, TypeVar
 
 from resolvers.errors import InvalidInput
@@ -34,7 +35,10 @@ def page_size(first: int | None) -> int:
 
 
 def encode_cursor(*key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+    # The text json.dumps(list(key)) writes, by json's C string encoder alone: a page encodes a
+    # hundred cursors, and json.dumps's own work for each cost more than the encoding.
+    listed = "[" + ", ".join(map(encode_basestring_ascii, key)) + "]"
+    return base64.urlsafe_b64encode(listed.encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, parts: int) -> list[str]:
