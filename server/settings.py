@@ -56,8 +56,11 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=600, ge=1)
     # PostgreSQL: connections each server process keeps, and how many more a burst may open.
+    # None more by default: a connection opened past the pool's size is closed as soon as it
+    # is returned to a full pool, so under a load above that size about one request in ten
+    # opened one, and starting a database process cost more than the request (measured).
     database_pool_size: int = Field(default_factory=machine_pool_size, ge=1)
-    database_pool_overflow: int = Field(default_factory=machine_pool_size, ge=0)
+    database_pool_overflow: int = Field(default=0, ge=0)
     # PostgreSQL: the longest one statement of a request may run (0: no limit).
     statement_timeout_ms: int = Field(default=10_000, ge=0)
     # Read queries whose every field the compiler covers are answered by one SQL statement

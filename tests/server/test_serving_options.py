@@ -39,11 +39,13 @@ def test_serve_hands_uvicorn_its_event_loop(
     assert ran[0]["port"] == 8123
 
 
-def test_the_pool_is_sized_for_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_pool_is_sized_for_the_cores_and_opens_none_past_its_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     assert machine_pool_size() == 5
     settings = Settings(database_url=POSTGRES_URL)
-    assert settings.pool_options() == {"pool_size": 5, "max_overflow": 5}
+    assert settings.pool_options() == {"pool_size": 5, "max_overflow": 0}
 
 
 def test_the_server_engine_takes_the_configured_pool() -> None:
