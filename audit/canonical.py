@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring  # json's own (C) string encoder, non-ASCII as is
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, func
 from models.base import UTCDateTime
 
 INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_T = TypeVar("_T")
 _AS_IS = frozenset({type(None), bool, int, str})
 
 
@@ -148,17 +149,48 @@ def document_text(event: Sequence[Any]) -> str:
     `canonical_bytes(event_document(...))` when that JSON is canonical, built without decoding
     it. Verification hashes this first, and decodes and re-encodes only an event it does not
     match."""
+    return _document(
+        event, event[_EVENT_ID], event[_RECORDED_AT], event[_ENTITY_ID], event[_CHILD_ID]
+    )
+
+
+def stored_document_text(event: Sequence[Any]) -> str:
+    """`document_text` of an event read from SQLite as `canonical_read` selects it, before its
+    `finish`: UUIDs as the 32 hex digits SQLite keeps and the instant as its UTC
+    "YYYY-MM-DD HH:MM:SS.ffffff", turned canonical as `finish` turns them, so that a value
+    either way gives the same document. A value of another type raises TypeError."""
+    child_id = event[_CHILD_ID]
+    return _document(
+        event,
+        _uuid_text(event[_EVENT_ID]),
+        _instant_text(event[_RECORDED_AT]),
+        _uuid_text(event[_ENTITY_ID]),
+        None if child_id is None else _uuid_text(child_id),
+    )
+
+
+_EVENT_ID = EVENT_FIELDS.index("event_id")
+_RECORDED_AT = EVENT_FIELDS.index("recorded_at")
+_ENTITY_ID = EVENT_FIELDS.index("entity_id")
+_CHILD_ID = EVENT_FIELDS.index("child_id")
+
+
+def _document(
+    event: Sequence[Any], event_id: str, recorded_at: str, entity_id: str, child_id: str | None
+) -> str:
+    """The canonical document of `event`, with these canonical texts of its UUIDs and its
+    instant, in place of its own."""
     (
         sequence,
-        event_id,
-        recorded_at,
+        _event_id,
+        _recorded_at,
         actor_name,
         actor_role,
         action,
         entity_type,
-        entity_id,
+        _entity_id,
         entity_version,
-        child_id,
+        _child_id,
         changes,
         reason,
         request_id,
@@ -179,45 +211,14 @@ def document_text(event: Sequence[Any]) -> str:
     )
 
 
-def stored_document_text(event: Sequence[Any]) -> str:
-    """`document_text` of an event read from SQLite as `canonical_read` selects it, before its
-    `finish`: UUIDs as the 32 hex digits SQLite keeps and the instant as its UTC
-    "YYYY-MM-DD HH:MM:SS.ffffff". Their canonical forms are written into the document as it
-    is built, for about half of what turning the row first and then building costs (measured),
-    by the same expressions as `finish`, so that a value either way gives the same document. A
-    value of another type raises TypeError."""
-    (
-        sequence,
-        event_id,
-        recorded_at,
-        actor_name,
-        actor_role,
-        action,
-        entity_type,
-        entity_id,
-        entity_version,
-        child_id,
-        changes,
-        reason,
-        request_id,
-        previous_hash,
-    ) = event[:14]
-    quote = encode_basestring
-    e, k, c = event_id, entity_id, child_id
-    return (
-        f'{{"action":{quote(action)},"actor":{{"name":{quote(actor_name)},'
-        f'"role":{quote(actor_role)}}},"changes":{changes},'
-        f'"child_id":'
-        + ("null" if c is None else f'"{c[:8]}-{c[8:12]}-{c[12:16]}-{c[16:20]}-{c[20:]}"')
-        + f',"entity_id":"{k[:8]}-{k[8:12]}-{k[12:16]}-{k[16:20]}-{k[20:]}",'
-        f'"entity_type":{quote(entity_type)},"entity_version":{entity_version},'
-        f'"event_id":"{e[:8]}-{e[8:12]}-{e[12:16]}-{e[16:20]}-{e[20:]}",'
-        f'"previous_hash":{quote(previous_hash)},'
-        f'"reason":{"null" if reason is None else quote(reason)},'
-        f'"recorded_at":"{recorded_at.replace(" ", "T")}Z",'
-        f'"request_id":{"null" if request_id is None else quote(request_id)},'
-        f'"sequence":{sequence}}}'
-    )
+def _uuid_text(stored: str) -> str:
+    """A UUID's canonical text from the 32 hex digits SQLite keeps."""
+    return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
+
+
+def _instant_text(stored: str) -> str:
+    """An instant's canonical text from SQLite's UTC "YYYY-MM-DD HH:MM:SS.ffffff"."""
+    return stored.replace(" ", "T") + "Z"
 
 
 def canonical_sql(column: sa.Column[Any], dialect: str) -> ColumnElement[Any]:
@@ -282,7 +283,7 @@ def canonical_read(columns: Sequence[sa.Column[Any]], dialect: str) -> Canonical
     functions a UUID, and Python does the same for a fifth of the cost: such columns are read
     as stored and turned here."""
     if dialect == "postgresql":
-        return CanonicalRead([canonical_sql(c, dialect) for c in columns], _as_read)
+        return CanonicalRead([canonical_sql(c, dialect) for c in columns], unchanged)
     uuids = [at for at, c in enumerate(columns) if isinstance(c.type, sa.Uuid)]
     instants = [at for at, c in enumerate(columns) if isinstance(c.type, UTCDateTime)]
     selected = [
@@ -290,7 +291,7 @@ def canonical_read(columns: Sequence[sa.Column[Any]], dialect: str) -> Canonical
         for at, c in enumerate(columns)
     ]
     if not uuids and not instants:
-        return CanonicalRead(selected, _as_read)
+        return CanonicalRead(selected, unchanged)
 
     def finish(rows: Rows) -> Rows:
         turned = []
@@ -299,18 +300,17 @@ def canonical_read(columns: Sequence[sa.Column[Any]], dialect: str) -> Canonical
             for at in uuids:
                 value = values[at]
                 if value is not None:
-                    text = value if type(value) is str else str(value)
-                    values[at] = f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+                    values[at] = _uuid_text(value if type(value) is str else str(value))
             for at in instants:
                 value = values[at]
                 if value is not None:
-                    text = value if type(value) is str else str(value)
-                    values[at] = text.replace(" ", "T") + "Z"
+                    values[at] = _instant_text(value if type(value) is str else str(value))
             turned.append(tuple(values))
         return turned
 
     return CanonicalRead(selected, finish)
 
 
-def _as_read(rows: Rows) -> Rows:
-    return rows
+def unchanged(value: _T) -> _T:
+    """Rows (or a row) read already in the form wanted."""
+    return value

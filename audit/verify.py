@@ -17,7 +17,7 @@ from collections.abc import (
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -34,6 +34,7 @@ from audit.canonical import (
     document_text,
     event_document,
     stored_document_text,
+    unchanged,
 )
 from audit.capture import AUDITED
 from audit.checkpoints import key_id, verify_signature
@@ -42,7 +43,6 @@ from audit.tables import GENESIS_HASH, AuditCheckpoint, AuditEvent
 events_table = AuditEvent.__table__  # type: ignore[attr-defined]
 checkpoints_table = AuditCheckpoint.__table__  # type: ignore[attr-defined]
 _STREAM = 1000
-_T = TypeVar("_T")
 _PROBLEMS_KEPT = 20
 
 
@@ -631,7 +631,7 @@ async def _check_in_sequence(
     stored = read if connection.dialect.name == "sqlite" else None
     names = {entity_type: list(rows.c.keys()) for entity_type, rows in tables.items()}
     log = _InSequence(report, sizes, names, limit, stored)
-    as_read = CanonicalRead(read.columns, _as_is if stored is not None else read.finish)
+    as_read = CanonicalRead(read.columns, unchanged if stored is not None else read.finish)
     in_order = select(*read.columns).order_by(events_table.c.sequence)
     await _read(connection, in_order, as_read, log.feed)
     drifted = {
@@ -672,7 +672,7 @@ class _InSequence:
         self._held = 0
         self._last = (0, GENESIS_HASH)
         self._document = document_text if stored is None else stored_document_text
-        self._canonical = _as_is if stored is None else _one_by(stored.finish)
+        self._canonical = unchanged if stored is None else _one_by(stored.finish)
 
     def feed(self, events: Sequence[Any]) -> None:
         report, order, sizes, hash_at, every_state, document = (
@@ -753,14 +753,10 @@ async def _compare_rows(
             if states.pop(key, None) != row:
                 drifted.append((entity_type, uuid.UUID(str(key))))
 
-    await _read(connection, select(*read.columns), CanonicalRead(read.columns, _as_is), compare)
+    await _read(connection, select(*read.columns), CanonicalRead(read.columns, unchanged), compare)
     drifted.extend((entity_type, uuid.UUID(str(key))) for key in states)
     states.clear()
     return drifted
-
-
-def _as_is(value: _T) -> _T:
-    return value
 
 
 def _one_by(finish: Callable[[Rows], Rows]) -> Callable[[Sequence[Any]], Sequence[Any]]:

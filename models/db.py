@@ -88,8 +88,7 @@ def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
 
     @event.listens_for(engine.sync_engine, "checkin")
     def on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        if record.info is not None:
-            record.info[_IDLE_SINCE] = time.monotonic()
+        record.info[_IDLE_SINCE] = time.monotonic()
 
     @event.listens_for(engine.sync_engine, "checkout")
     def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
