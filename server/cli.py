@@ -82,7 +82,9 @@ async def _create_token(
     engine = create_engine(settings.database_url)
     try:
         sessions = session_factory(engine, writer=True, info=settings.write_session_info())
-        async with open_unit(sessions, CLI_ACTOR, "token create") as unit:
+        # One instant for the command: the token's expiry is counted from its creation.
+        created = utc_now()
+        async with open_unit(sessions, CLI_ACTOR, "token create", clock=lambda: created) as unit:
             expires_at = (
                 unit.now() + timedelta(days=expires_in_days)
                 if expires_in_days is not None
