@@ -13,6 +13,7 @@ from typing import Any, cast
 import asyncpg
 import orjson
 import sqlalchemy as sa
+from cross_web import HTTPException
 from sqlalchemy import func, or_, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col
@@ -25,7 +26,11 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from models import ApiToken
@@ -46,6 +51,7 @@ from resolvers.unit import Actor, Clock
 from schema import Context, build_schema, record_access
 from schema.compiled import Prepared, PreparedDocuments, answer_prepared
 from server.limits import BodyLimit, RateLimiter, replaying
+from server.media import GRAPHQL_RESPONSE, answer_type, is_request_error
 from server.settings import Settings
 
 log = logging.getLogger("casetrail")
@@ -90,11 +96,49 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         except orjson.JSONEncodeError:  # what json writes and orjson does not (big integers)
             return json.dumps(data, separators=(",", ":")).encode()
 
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """As Strawberry executes a request, except that a mutation sent by GET is refused
+        with 405 (Method Not Allowed), as GraphQL over HTTP requires, where Strawberry says
+        400."""
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as error:
+            if (
+                isinstance(error.__cause__, InvalidOperationTypeError)
+                and error.__cause__.operation_type is OperationType.MUTATION
+            ):
+                raise HTTPException(405, error.reason) from error.__cause__
+            raise
+
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["state"]
         context = self._context(state)
         state["context"] = context  # for __call__ to see what the request was answered by
+        # The answer's type, chosen now (Strawberry asks for the context first) so that
+        # `process_result` can set its status and `create_response` write it.
+        response.media_type = answer_type(request.headers.get("accept"))
+        state["sub_response"] = response
         return context
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        answer = await super().process_result(request, result)
+        response = request.scope["state"].get("sub_response")
+        if (
+            response is not None
+            and response.media_type == GRAPHQL_RESPONSE
+            and is_request_error(result)
+        ):
+            response.status_code = 400
+            answer.pop("data", None)  # the request was not executed: there is no data at all
+        return answer
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+        return response
 
     def _context(self, state: dict[str, Any]) -> Context:
         return Context(
@@ -113,6 +157,8 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         """A POST of a document the compiled read path answered before is answered again by
         it directly; anything else, or anything it leaves to the ordinary path, goes through
         Strawberry as before."""
+        if scope["type"] == "http" and scope["method"] == "GET":
+            send = _allowing_post(send)
         if not self.compiled_reads or scope["type"] != "http" or scope["method"] != "POST":
             await super().__call__(scope, receive, send)
             return
@@ -121,11 +167,11 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         state = scope.setdefault("state", {})
         key = None
         if request is not None and isinstance(state.get("actor"), Actor):
-            query, operation_name, variables = request
+            query, operation_name, variables, media_type = request
             key = (query, operation_name, state["actor"].role, self.engine.dialect.name)
             answer = await self._prepared_answer(state, key, variables)
             if answer is not None:
-                await Response(answer, media_type="application/json")(scope, receive, send)
+                await Response(answer, media_type=media_type)(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
         context = state.get("context")
@@ -171,6 +217,18 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         return _ACKNOWLEDGED
 
 
+def _allowing_post(send: Send) -> Send:
+    """A GET refused with 405 (a mutation, which only POST may carry) says which method would
+    be allowed, as HTTP requires of a 405."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 405:
+            message.setdefault("headers", []).append((b"allow", b"POST"))
+        await send(message)
+
+    return sending
+
+
 async def _whole_body(receive: Receive) -> tuple[bytes, Receive]:
     """The request's body, and a `receive` that hands it on again (BodyLimit, outside, has
     already bounded it)."""
@@ -186,18 +244,17 @@ async def _whole_body(receive: Receive) -> tuple[bytes, Receive]:
     return body, replaying(body, receive)
 
 
-def _plain_json_request(scope: Scope, body: bytes) -> tuple[str, str | None, dict[str, Any]] | None:
-    """(query, operation name, variables) of a JSON GraphQL request that asks for a plain JSON
-    answer and carries nothing else; None for any other."""
+def _plain_json_request(
+    scope: Scope, body: bytes
+) -> tuple[str, str | None, dict[str, Any], str] | None:
+    """(query, operation name, variables, the answer's media type) of a JSON GraphQL request
+    that carries nothing else; None for any other."""
     headers = dict(scope["headers"])
     content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-    accept = headers.get(b"accept", b"*/*").lower()
-    if content_type != b"application/json" or not (
-        b"application/json" in accept or b"*/*" in accept
-    ):
+    if content_type != b"application/json":
         return None
-    if b"application/graphql-response+json" in accept:
-        return None
+    accept = headers.get(b"accept")
+    media_type = answer_type(accept.decode("latin-1") if accept is not None else None)
     try:
         request = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -210,7 +267,7 @@ def _plain_json_request(scope: Scope, body: bytes) -> tuple[str, str | None, dic
         return None
     if operation_name is not None and not isinstance(operation_name, str):
         return None
-    return query, operation_name, variables
+    return query, operation_name, variables, media_type
 
 
 class BearerAuth:
