@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -28,6 +29,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 STATEMENT_TIMEOUT_OPTION = "casetrail_statement_timeout_ms"
 # A pooled connection idle this long is pinged before use (see `_ping_after_idle`).
 PING_AFTER_IDLE_SECONDS = 1.0
+# The longest a new connection to a database server may take (asyncpg waits a minute): a
+# request that needs one while the database is unreachable fails within this.
+CONNECT_TIMEOUT_SECONDS = 5.0
 _IDLE_SINCE = "casetrail_idle_since"
 
 
@@ -46,20 +50,62 @@ def compact_json(value: Any) -> str:
     )
 
 
+def unreachable(error: BaseException | None) -> str | None:
+    """Why the database could not be reached, if that is what `error` (or any error it was
+    raised from) says: refused or timed-out connections, a connection lost, a server shutting
+    down or starting up, no pooled connection free in time. None for any other error. The
+    reasons are fixed sentences that hold no data."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        reason = _unreachable_reason(error)
+        if reason is not None:
+            return reason
+        error = error.__cause__ or error.__context__ or getattr(error, "orig", None)
+    return None
+
+
+def _unreachable_reason(error: BaseException) -> str | None:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return "the connection to the database was lost"
+    if isinstance(error, PoolTimeoutError):
+        return "no database connection came free in time"
+    if isinstance(error, ConnectionRefusedError):
+        return "the database refused the connection"
+    if isinstance(error, TimeoutError):  # asyncpg's connect timeout; a statement's is 57014
+        return "connecting to the database timed out"
+    if isinstance(error, OSError):
+        return "the database could not be reached"
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        if sqlstate.startswith("08"):  # PostgreSQL's class 08: connection exception
+            return "the connection to the database failed"
+        if sqlstate in _SHUTTING_DOWN:
+            return "the database is shutting down or starting up"
+    return None
+
+
+# PostgreSQL's admin_shutdown, crash_shutdown and cannot_connect_now.
+_SHUTTING_DOWN = frozenset({"57P01", "57P02", "57P03"})
+
+
 def create_engine(
     url: str,
     *,
     statement_timeout_ms: int = 0,
     ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS,
+    connect_timeout_seconds: float = CONNECT_TIMEOUT_SECONDS,
     **kwargs: Any,
 ) -> AsyncEngine:
     """An async engine for the URL; on SQLite with foreign keys on, WAL and explicit BEGINs.
     With `statement_timeout_ms`, every transaction's statements are limited to that long
     unless a session asks otherwise (see `session_factory`). A database server's pooled
-    connection is pinged before use once it has sat idle `ping_after_idle_seconds`."""
+    connection is pinged before use once it has sat idle `ping_after_idle_seconds`, and a new
+    one is given up on after `connect_timeout_seconds`."""
     kwargs.setdefault("json_serializer", compact_json)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", connect_timeout_seconds)
         if statement_timeout_ms:
             # Set once per connection by the server: a SET LOCAL in every transaction would
             # cost a round trip each (several a request).

@@ -22,9 +22,11 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from models.db import unreachable
 from resolvers import history
 from schema.compiled import CompilingExecutor
 from schema.context import Context, Info
+from schema.errors import DATABASE_UNAVAILABLE, unavailable_message
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
@@ -80,7 +82,8 @@ def timed_out(error: BaseException | None) -> bool:
 class MaskUnexpected(MaskErrors):
     """A fault the code did not raise on purpose reaches the client as "Internal error." with
     the request's ID, which the server's log line about it carries too; a statement cancelled
-    at the time limit says so."""
+    at the time limit says so, and so does a database that could not be reached (the GraphQL
+    view answers that 503)."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Internal error.")
@@ -89,7 +92,11 @@ class MaskUnexpected(MaskErrors):
         masked = super().anonymise_error(error)
         request_id = getattr(self.execution_context.context, "request_id", None)
         code = "INTERNAL"
-        if timed_out(error.original_error):
+        reason = unreachable(error.original_error)
+        if reason is not None:
+            masked.message = unavailable_message(reason)
+            code = DATABASE_UNAVAILABLE
+        elif timed_out(error.original_error):
             masked.message = "The request ran past the server's time limit."
             code = "TIMEOUT"
         masked.extensions = {"code": code, "requestId": request_id}
@@ -112,6 +119,10 @@ class CasetrailSchema(strawberry.Schema):
         request_id = getattr(context, "request_id", "-")
         for error in errors:
             if not is_unexpected(error) or error.original_error is None:
+                continue
+            reason = unreachable(error.original_error)
+            if reason is not None:  # the database's outage, not a fault of the code
+                log.warning("request %s: database unavailable (%s)", request_id, reason)
                 continue
             # The frames say where; the message (which may quote data) is left out.
             frames = "".join(traceback.format_tb(error.original_error.__traceback__))

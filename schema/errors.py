@@ -27,6 +27,16 @@ class ErrorCode(Enum):
     DUPLICATE = "DUPLICATE"
 
 
+# The code of a request refused because the database could not be reached (HTTP 503).
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+
+
+def unavailable_message(reason: str) -> str:
+    """What a client refused for that is told: `reason` is one of `models.db.unreachable`'s
+    fixed sentences."""
+    return f"The database is unavailable ({reason}); try again shortly."
+
+
 @strawberry.type
 class UserError:
     code: ErrorCode

@@ -40,6 +40,7 @@ from models.db import (
     autocommitting,
     create_engine,
     session_factory,
+    unreachable,
 )
 from models.enums import Role
 from resolvers.alerts import sweep_now
@@ -50,8 +51,10 @@ from resolvers.tokens import authenticate
 from resolvers.unit import Actor, Clock
 from schema import Context, build_schema, record_access
 from schema.compiled import Prepared, PreparedDocuments, answer_prepared
+from schema.errors import DATABASE_UNAVAILABLE
 from server.limits import BodyLimit, RateLimiter, replaying
 from server.media import GRAPHQL_RESPONSE, answer_type, is_request_error
+from server.outage import RETRY_AFTER_SECONDS, DatabaseOutage
 from server.settings import Settings
 
 log = logging.getLogger("casetrail")
@@ -123,11 +126,15 @@ class CasetrailGraphQL(GraphQL[Context, None]):
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         answer = await super().process_result(request, result)
         response = request.scope["state"].get("sub_response")
-        if (
-            response is not None
-            and response.media_type == GRAPHQL_RESPONSE
-            and is_request_error(result)
+        if response is None:
+            return answer
+        if any(
+            (error.extensions or {}).get("code") == DATABASE_UNAVAILABLE
+            for error in result.errors or ()
         ):
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        elif response.media_type == GRAPHQL_RESPONSE and is_request_error(result):
             response.status_code = 400
             answer.pop("data", None)  # the request was not executed: there is no data at all
         return answer
@@ -477,9 +484,14 @@ def create_app(
         try:
             async with database.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-        except Exception:  # any failure to reach the database means "cannot serve"
-            log.exception("health check: database unreachable")
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        except Exception as error:  # any failure to reach the database means "cannot serve"
+            reason = unreachable(error) or f"the database answered with {type(error).__name__}"
+            log.warning("health check: database unreachable (%s)", reason)
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable", "reason": reason},
+                503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         return JSONResponse({"status": "ok", "database": "ok"})
 
     graphql = CasetrailGraphQL(
@@ -531,6 +543,8 @@ def create_app(
         limiter=limiter,
         clock=clock,
     )
+    # Inside CORS (a 503 carries its headers) and outside everything that reads the database.
+    app.add_middleware(DatabaseOutage)
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,11 +1,16 @@
-"""Server processes for tests that need the real thing: `casetrail serve` on loopback."""
+"""Server processes for tests that need the real thing: `casetrail serve` on loopback, and a
+relay to the database that a test can cut."""
 
+import asyncio
+import contextlib
 import os
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -50,3 +55,67 @@ def serving(database_url: str, count: int, directory: Path, **settings: str) -> 
             server.terminate()
         for server in servers:
             server.wait(timeout=20)
+
+
+class Outage:
+    """A TCP relay between the servers under test and the database server, which a test can
+    cut (every relayed connection dropped, new ones refused: what the servers see when the
+    database stops) and restore on the same port. It runs in a thread of its own, so that it
+    relays while the test blocks."""
+
+    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.port = free_port()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: asyncio.Server | None = None
+        self._streams: set[asyncio.StreamWriter] = set()
+
+    def __enter__(self) -> "Outage":
+        self._thread.start()
+        self.restore()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.cut()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    def cut(self) -> None:
+        self._run(self._cut())
+
+    def restore(self) -> None:
+        self._run(self._listen())
+
+    def _run(self, work: Coroutine[Any, Any, None]) -> None:
+        asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout=10)
+
+    async def _listen(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+
+    async def _cut(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for stream in list(self._streams):
+            stream.transport.abort()
+        self._streams.clear()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._streams |= {writer, upstream_writer}
+
+        async def pipe(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while data := await source.read(65536):
+                    target.write(data)
+                    await target.drain()
+            target.transport.abort()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+        self._streams -= {writer, upstream_writer}
