@@ -7,6 +7,7 @@ from models.child import Child
 from models.contact import ContactAttempt
 from models.custody import CustodyEvent
 from models.hearing import Hearing
+from models.idempotency import IdempotencyKey
 from models.notice import Notice
 from models.representation import Representation
 from models.sponsor import Sponsor
@@ -23,6 +24,7 @@ __all__ = [
     "ContactAttempt",
     "CustodyEvent",
     "Hearing",
+    "IdempotencyKey",
     "Notice",
     "Representation",
     "Sponsor",

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info as StrawberryInfo
 
+from resolvers.idempotency import Claim
 from resolvers.live import AlertBroker
 from resolvers.unit import Actor, Clock
 
@@ -37,6 +38,8 @@ class Context:
     compiled_prepared: object | None = None
     # A WebSocket's connection_init payload (graphql-transport-ws), which may carry the token.
     connection_params: dict[str, object] | None = None
+    # The Idempotency-Key the request's mutation claims in its transaction; None without one.
+    idempotency: Claim | None = None
 
 
 Info = StrawberryInfo[Context, None]

@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from resolvers import idempotency
 from resolvers.errors import DomainError
 from resolvers.unit import Unit, open_unit
 from schema.context import Info
@@ -29,6 +30,9 @@ class ErrorCode(Enum):
 
 # The code of a request refused because the database could not be reached (HTTP 503).
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+# The code of a mutation whose Idempotency-Key another request claimed first; the server
+# replaces such an answer with that request's.
+KEY_TAKEN = "IDEMPOTENCY_KEY_TAKEN"
 
 
 def unavailable_message(reason: str) -> str:
@@ -60,8 +64,10 @@ async def mutate(
 ) -> PayloadT:
     """Run `work` in one transaction as the caller and `respond` with what it wrote, read in
     the same transaction (so a concurrent change cannot show through). A domain error rolls
-    everything back and comes back as userErrors with field paths under "input"."""
+    everything back and comes back as userErrors with field paths under "input". A request
+    with an Idempotency-Key claims it in the same transaction (see `resolvers.idempotency`)."""
     context = info.context
+    claim = context.idempotency
     try:
         async with open_unit(
             context.write_sessions,
@@ -71,9 +77,20 @@ async def mutate(
             reason=reason,
             clock=context.clock,
         ) as unit:
-            return await respond(unit.session, await work(unit))
+            if claim is not None:  # first, so that a request with a taken key does no work
+                await idempotency.claim(unit.session, claim, now=unit.now())
+            answer = await respond(unit.session, await work(unit))
     except DomainError as error:
         return payload(user_errors=[UserError.from_error(error.at("input"))])
+    except idempotency.KeyTaken:
+        # The server answers with the first request's answer instead (server.idempotency).
+        raise GraphQLError(
+            "Another request with this Idempotency-Key came first.",
+            extensions={"code": KEY_TAKEN},
+        ) from None
+    if claim is not None:
+        claim.committed = True
+    return answer
 
 
 @contextmanager

@@ -52,7 +52,8 @@ from resolvers.unit import Actor, Clock
 from schema import Context, build_schema, record_access
 from schema.compiled import Prepared, PreparedDocuments, answer_prepared
 from schema.errors import DATABASE_UNAVAILABLE
-from server.limits import BodyLimit, RateLimiter, replaying
+from server.idempotency import IdempotentMutations
+from server.limits import BodyLimit, RateLimiter, whole_body
 from server.media import GRAPHQL_RESPONSE, answer_type, is_request_error
 from server.outage import RETRY_AFTER_SECONDS, DatabaseOutage
 from server.settings import Settings
@@ -158,6 +159,7 @@ class CasetrailGraphQL(GraphQL[Context, None]):
             audit_public_key=self.audit_public_key,
             live=self.live,
             compiled_reads=self.compiled_reads,
+            idempotency=state.get("idempotency"),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -169,7 +171,7 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         if not self.compiled_reads or scope["type"] != "http" or scope["method"] != "POST":
             await super().__call__(scope, receive, send)
             return
-        body, receive = await _whole_body(receive)
+        body, receive = await whole_body(receive)
         request = _plain_json_request(scope, body)
         state = scope.setdefault("state", {})
         key = None
@@ -234,21 +236,6 @@ def _allowing_post(send: Send) -> Send:
         await send(message)
 
     return sending
-
-
-async def _whole_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The request's body, and a `receive` that hands it on again (BodyLimit, outside, has
-    already bounded it)."""
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    return body, replaying(body, receive)
 
 
 def _plain_json_request(
@@ -535,6 +522,8 @@ def create_app(
     limiter = RateLimiter(settings.rate_limit_per_minute)
     # The outermost runs first: CORS answers preflights, the token is checked and the rate
     # limited before any of a body is read.
+    # Innermost: a mutation's key is looked up once the body is bounded and the caller known.
+    app.add_middleware(IdempotentMutations, engine=database, path=GRAPHQL_PATH, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, path=GRAPHQL_PATH)
     app.add_middleware(
         BearerAuth,
@@ -550,8 +539,8 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_allow_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key"],
+            expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         )
     app.state.engine = database
     return app

@@ -47,6 +47,21 @@ def replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+async def whole_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The request's body, and a `receive` that hands it on again (BodyLimit, outside, has
+    already bounded it)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    return body, replaying(body, receive)
+
+
 class BodyLimit:
     """Refuse a request whose body is larger than `max_bytes` with 413, before the GraphQL
     layer reads any of it: by its Content-Length when it gives one, else as it arrives. The
