@@ -19,8 +19,16 @@ from tests.server.test_cli import COMMAND, free_port
 START_SECONDS = 60
 
 
+class Servers(list[str]):
+    """The base URLs of server processes, and the processes (in the same order)."""
+
+    def __init__(self, bases: list[str], processes: list[subprocess.Popen[bytes]]) -> None:
+        super().__init__(bases)
+        self.processes = processes
+
+
 @contextmanager
-def serving(database_url: str, count: int, directory: Path, **settings: str) -> Iterator[list[str]]:
+def serving(database_url: str, count: int, directory: Path, **settings: str) -> Iterator[Servers]:
     """`count` server processes on the database (with any other CASETRAIL_ `settings`);
     yields their base URLs once all are healthy, and stops them after."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
@@ -49,7 +57,7 @@ def serving(database_url: str, count: int, directory: Path, **settings: str) -> 
                         break
                 except httpx.TransportError:
                     time.sleep(0.2)
-        yield bases
+        yield Servers(bases, servers)
     finally:
         for server in servers:
             server.terminate()
