@@ -7,6 +7,7 @@ included); on SQLite, which one process serves, it goes straight to this process
 """
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from contextlib import asynccontextmanager
@@ -75,7 +76,8 @@ def _forget(session: Session) -> None:
 @dataclass(eq=False)
 class _Subscriber:
     kinds: frozenset[AlertKind] | None
-    queue: asyncio.Queue[uuid.UUID]
+    # Alert IDs as announced; None once the broker closes.
+    queue: asyncio.Queue[uuid.UUID | None]
 
 
 class AlertBroker:
@@ -83,24 +85,53 @@ class AlertBroker:
 
     def __init__(self) -> None:
         self._subscribers: set[_Subscriber] = set()
+        self._closed = False
+        self._none_left = asyncio.Event()
+        self._none_left.set()
 
     def publish(self, raised: Iterable[Raised]) -> None:
         for alert_id, kind in raised:
             for subscriber in self._subscribers:
                 if subscriber.kinds is None or kind in subscriber.kinds:
-                    if subscriber.queue.full():
-                        subscriber.queue.get_nowait()
-                    subscriber.queue.put_nowait(alert_id)
+                    _offer(subscriber.queue, alert_id)
 
     @asynccontextmanager
     async def subscription(
         self, kinds: Collection[AlertKind] | None
-    ) -> AsyncIterator[asyncio.Queue[uuid.UUID]]:
+    ) -> AsyncIterator[AsyncIterator[uuid.UUID]]:
+        """The IDs of the alerts announced while the block runs (of these kinds, when given),
+        which end when the broker closes."""
         subscriber = _Subscriber(
             frozenset(kinds) if kinds else None, asyncio.Queue(maxsize=_QUEUE_LIMIT)
         )
+        if self._closed:
+            subscriber.queue.put_nowait(None)
         self._subscribers.add(subscriber)
+        self._none_left.clear()
         try:
-            yield subscriber.queue
+            yield _announced(subscriber.queue)
         finally:
             self._subscribers.discard(subscriber)
+            if not self._subscribers:
+                self._none_left.set()
+
+    async def close(self, wait_seconds: float) -> None:
+        """End every subscription (each subscriber is told so by its protocol's message) and
+        wait, up to `wait_seconds`, until all have ended: the server is shutting down."""
+        self._closed = True
+        for subscriber in self._subscribers:
+            _offer(subscriber.queue, None)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._none_left.wait(), wait_seconds)
+
+
+def _offer(queue: asyncio.Queue[uuid.UUID | None], item: uuid.UUID | None) -> None:
+    """A subscriber that falls behind loses its oldest announcement, never the newest."""
+    if queue.full():
+        queue.get_nowait()
+    queue.put_nowait(item)
+
+
+async def _announced(queue: asyncio.Queue[uuid.UUID | None]) -> AsyncIterator[uuid.UUID]:
+    while (alert_id := await queue.get()) is not None:
+        yield alert_id

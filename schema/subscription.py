@@ -29,9 +29,9 @@ class Subscription:
                 "Live alerts are not served here.", extensions={"code": "UNAVAILABLE"}
             )
         selections = field_selections(info)
+        # Ends when the server shuts down; the client is then sent `complete`.
         async with broker.subscription(kinds) as announced:
-            while True:
-                alert_id = await announced.get()
+            async for alert_id in announced:
                 alert = await load_node(info, models.Alert, "Alert", alert_id, selections)
                 if isinstance(alert, Alert):
                     yield alert

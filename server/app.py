@@ -65,6 +65,10 @@ _ACKNOWLEDGED = cast(UnsetType, UNSET)  # connection_ack with no payload
 _LISTENER_CHECK_SECONDS = 10
 
 GRAPHQL_PATH = "/graphql"
+# At shutdown: how long subscribers have to be told their subscriptions end, and how long a
+# sweep under way has to commit.
+SUBSCRIBERS_GRACE_SECONDS = 2.0
+SWEEP_GRACE_SECONDS = 30.0
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -375,13 +379,20 @@ async def _unauthorized(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
-async def _sweep_every(
-    interval: float, sessions: async_sessionmaker[AsyncSession], clock: Clock
+async def sweep_every(
+    interval: float,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    stopping: asyncio.Event,
 ) -> None:
     """The server's own sweep of the time-driven alerts. Every process runs one; on PostgreSQL
-    only one of them sweeps at a time, the others skip their turn."""
+    only one of them sweeps at a time, the others skip their turn. Once `stopping` is set it
+    sweeps no more; a sweep under way is one transaction, and is let finish."""
     while True:
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval)
+        if stopping.is_set():
+            return
         try:
             result = await sweep_now(sessions, clock)
         except Exception as error:  # the next turn tries again; the message may hold data
@@ -393,6 +404,20 @@ async def _sweep_every(
                 sum(result.raised.values()),
                 sum(result.resolved.values()),
             )
+
+
+async def stop_sweeping(sweeping: asyncio.Task[None], stopping: asyncio.Event) -> None:
+    """Stop the sweep at a safe point: between two sweeps, or once the one under way has
+    committed. One that takes longer than the grace is cancelled, which rolls its transaction
+    back whole."""
+    stopping.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(sweeping), SWEEP_GRACE_SECONDS)
+    except TimeoutError:
+        log.warning("alert sweep cancelled at shutdown; it is rolled back and runs again later")
+        sweeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeping
 
 
 async def _relay_notifications(engine: AsyncEngine, broker: AlertBroker) -> None:
@@ -495,15 +520,19 @@ def create_app(
         if refusals:
             raise RuntimeError("Refusing to serve in production: " + "; ".join(refusals))
         tasks = []
+        stopping = asyncio.Event()
+        sweeping = None
         if settings.sweep_interval_seconds > 0:
-            tasks.append(
-                asyncio.create_task(
-                    _sweep_every(settings.sweep_interval_seconds, graphql.sweep_sessions, clock)
+            sweeping = asyncio.create_task(
+                sweep_every(
+                    settings.sweep_interval_seconds, graphql.sweep_sessions, clock, stopping
                 )
             )
         if database.dialect.name == "postgresql":
             tasks.append(asyncio.create_task(_relay_notifications(database, graphql.live)))
         yield
+        if sweeping is not None:
+            await stop_sweeping(sweeping, stopping)
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -543,4 +572,6 @@ def create_app(
             expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         )
     app.state.engine = database
+    # What the server does on SIGTERM before it closes any connection (server.shutdown).
+    app.state.close_subscriptions = lambda: graphql.live.close(SUBSCRIBERS_GRACE_SECONDS)
     return app

@@ -230,9 +230,8 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in the browser; /healthz)."""
-    import uvicorn
-
     from server.app import create_app
+    from server.shutdown import serve as serve_until_stopped
 
     settings = Settings()
     if demo and settings.production:
@@ -262,7 +261,9 @@ def serve(
         '{"Authorization": "Bearer <token>"} under Headers.'
     )
     loop, http = event_loop()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", loop=loop, http=http)
+    serve_until_stopped(
+        create_app(settings), host=host, port=port, log_level="info", loop=loop, http=http
+    )
 
 
 async def _production_refusals(settings: Settings) -> list[str]:

@@ -1,8 +1,7 @@
-"""What `casetrail serve` runs on: uvloop and httptools, and a database pool sized for the
-machine's cores."""
+"""What `casetrail serve` runs on: uvloop and httptools, a grace for requests under way at
+shutdown, and a database pool sized for the machine's cores."""
 
 import sys
-from typing import Any
 
 import pytest
 import uvicorn
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 from server import cli
 from server.app import create_app
 from server.settings import Settings, machine_pool_size
+from server.shutdown import REQUESTS_GRACE_SECONDS, GracefulServer
 
 POSTGRES_URL = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
 
@@ -24,10 +24,10 @@ def test_the_event_loop_is_uvloop_with_httptools() -> None:
 def test_serve_hands_uvicorn_its_event_loop(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given a migrated database, and uvicorn.run replaced by a recorder
-    ran: list[dict[str, Any]] = []
+    # given a migrated database, and the server's run replaced by a recorder of its config
+    ran: list[uvicorn.Config] = []
     monkeypatch.setenv("CASETRAIL_DATABASE_URL", database_url)
-    monkeypatch.setattr(uvicorn, "run", lambda _app, **options: ran.append(options))
+    monkeypatch.setattr(GracefulServer, "run", lambda server, **_: ran.append(server.config))
 
     # when
     result = CliRunner().invoke(cli.app, ["serve", "--port", "8123"])
@@ -35,8 +35,9 @@ def test_serve_hands_uvicorn_its_event_loop(
     # then
     assert result.exit_code == 0, result.output
     assert len(ran) == 1
-    assert (ran[0]["loop"], ran[0]["http"]) == cli.event_loop()
-    assert ran[0]["port"] == 8123
+    assert (ran[0].loop, ran[0].http) == cli.event_loop()
+    assert ran[0].port == 8123
+    assert ran[0].timeout_graceful_shutdown == REQUESTS_GRACE_SECONDS
 
 
 def test_the_pool_is_sized_for_the_cores_and_opens_none_past_its_size(
