@@ -239,7 +239,7 @@ async def run_at(
         outcome.sent += 1
     if in_flight:
         await asyncio.wait(in_flight)
-    outcome.seconds = max(seconds, time.perf_counter() - start) if outcome.sent else seconds
+    outcome.seconds = time.perf_counter() - start
     return outcome
 
 
@@ -304,7 +304,8 @@ class Run:
     children: int
     servers: int
     probes: list[Outcome]
-    final: Outcome | None
+    attempts: list[Outcome]  # the full-length runs, the last the one that held (if any did)
+    duration: float
     seconds: float = 0.0
 
 
@@ -331,19 +332,19 @@ async def measure(url: str, directory: Path, arguments: argparse.Namespace, coun
             progress.log("warming up")
             await run_at(arguments.start_rate, WARM_UP_SECONDS, requests, clients)
             probes, rate = await find_rate(requests, clients, arguments.start_rate, arguments.probe)
-            final = None
-            while rate > 0:
+            attempts = []
+            while rate >= arguments.start_rate:
                 progress.log(f"{arguments.duration:.0f} s at {rate:,.0f} requests/s")
-                final = await run_at(rate, arguments.duration, requests, clients)
-                if final.held:
+                attempts.append(await run_at(rate, arguments.duration, requests, clients))
+                if attempts[-1].held:
                     break
                 rate = round(rate * STEP_DOWN, 1)
-                if rate < arguments.start_rate * STEP_DOWN**3:
-                    break
         finally:
             for client in clients:
                 await client.aclose()
-    return Run(arguments.database, await children_in(url), count, probes, final)
+    return Run(
+        arguments.database, await children_in(url), count, probes, attempts, arguments.duration
+    )
 
 
 def render(run: Run) -> Table:
@@ -357,17 +358,26 @@ def render(run: Run) -> Table:
             *_percentiles(probe),
             ("held" if probe.held else "[red]did not hold[/red]") + _errors(probe),
         )
-    final = run.final
+    for attempt in run.attempts:
+        if attempt.held:
+            verdict = "p99 < 500 ms, no error: held"
+        elif attempt.overloaded:
+            verdict = (
+                f"[red]did not hold[/red]: stopped after {attempt.seconds:.0f} s with "
+                f"{MAX_IN_FLIGHT} requests outstanding"
+            )
+        else:
+            verdict = "[red]did not hold[/red]"
+        table.add_row(
+            f"[bold]{attempt.rate:,.0f}/s for {run.duration:.0f} s[/bold]",
+            f"{attempt.achieved:,.1f}",
+            *_percentiles(attempt),
+            f"{attempt.answered:,} answered of {attempt.sent:,}; {verdict}" + _errors(attempt),
+        )
+    final = run.attempts[-1] if run.attempts and run.attempts[-1].held else None
     if final is None:
         table.add_row("sustained", "", "", "", "", "[red]no rate held[/red]")
         return table
-    verdict = "p99 < 500 ms, no error: held" if final.held else "[red]did not hold[/red]"
-    table.add_row(
-        f"[bold]sustained {final.seconds:.0f} s at {final.rate:,.0f}/s[/bold]",
-        f"{final.achieved:,.1f}",
-        *_percentiles(final),
-        f"{final.answered:,} answered of {final.sent:,}; {verdict}" + _errors(final),
-    )
     for share in SHARES:
         if share.name in final.latencies:
             table.add_row(
