@@ -502,6 +502,24 @@ def machine_jiffies() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
+@asynccontextmanager
+async def server_processes(
+    url: str, count: int, signing_key: Path, log: IO[bytes]
+) -> AsyncIterator[tuple[list[str], list[subprocess.Popen[bytes]]]]:
+    """`count` servers (`start_server`) on the database, once all are healthy: their base URLs
+    and processes. Stopped after."""
+    ports = [free_port() for _ in range(count)]
+    processes = [start_server(url, port, signing_key, log) for port in ports]
+    try:
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        for base, process in zip(bases, processes, strict=True):
+            await wait_until_healthy(base, process)
+        yield bases, processes
+    finally:
+        for process in processes:
+            stop(process)
+
+
 async def measure_throughput(url: str, mutations: int, servers: int, log_path: Path) -> Throughput:
     per_client = math.ceil(mutations / CLIENTS / len(CYCLE)) * len(CYCLE)
     result = Throughput(servers=servers, mutations=per_client * CLIENTS)
@@ -513,16 +531,8 @@ async def measure_throughput(url: str, mutations: int, servers: int, log_path: P
         signing_key = log_path.parent / "signing-key.pem"
         generate_key(signing_key)
         with log_path.open("wb") as log:
-            ports = [free_port() for _ in range(servers)]
-            processes = [start_server(url, port, signing_key, log) for port in ports]
-            try:
-                bases = [f"http://127.0.0.1:{port}" for port in ports]
-                for base, process in zip(bases, processes, strict=True):
-                    await wait_until_healthy(base, process)
+            async with server_processes(url, servers, signing_key, log) as (bases, processes):
                 await _drive(result, token, cases, bases, processes, per_client, engine)
-            finally:
-                for process in processes:
-                    stop(process)
         result.events_after = await event_count(engine)
         report = await verify_database(engine)
         result.valid = report.valid

@@ -50,11 +50,8 @@ from bench.history import (
     CYCLE,
     DEFAULT_POSTGRES_URL,
     Case,
-    free_port,
     scratch_databases,
-    start_server,
-    stop,
-    wait_until_healthy,
+    server_processes,
 )
 from bench.scale import (
     FILTERED,
@@ -286,16 +283,8 @@ async def servers(url: str, count: int, directory: Path) -> AsyncIterator[list[s
     if not key.exists():
         generate_key(key)
     with (directory / "casetrail.log").open("ab") as log:
-        ports = [free_port() for _ in range(count)]
-        processes = [start_server(url, port, key, log) for port in ports]
-        try:
-            bases = [f"http://127.0.0.1:{port}" for port in ports]
-            for base, process in zip(bases, processes, strict=True):
-                await wait_until_healthy(base, process)
+        async with server_processes(url, count, key, log) as (bases, _processes):
             yield bases
-        finally:
-            for process in processes:
-                stop(process)
 
 
 @dataclass

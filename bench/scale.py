@@ -80,6 +80,7 @@ from bench.history import (
     event_count,
     free_port,
     scratch_databases,
+    server_processes,
     settle,
     start_server,
     stop,
@@ -757,19 +758,11 @@ async def _mutate(
         generate_key(key)
     token = await token_for(engine, Role.OFFICER)
     with (directory / "casetrail.log").open("ab") as log:
-        ports = [free_port() for _ in range(result.servers)]
-        processes = [start_server(url, port, key, log) for port in ports]
-        try:
-            bases = [f"http://127.0.0.1:{port}" for port in ports]
-            for base, process in zip(bases, processes, strict=True):
-                await wait_until_healthy(base, process)
+        async with server_processes(url, result.servers, key, log) as (bases, processes):
             try:
                 await _drive(result, token, cases, bases, processes, per_client, engine)
             except RuntimeError as error:  # a mutation answered with an error
                 return Measured(label, note=f"[red]failed[/red]: {error}", failed=True)
-        finally:
-            for process in processes:
-                stop(process)
     grew = await event_count(engine) - result.events_before
     ok = grew == result.expected_events
     return Measured(
