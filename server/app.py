@@ -14,6 +14,7 @@ import asyncpg
 import orjson
 import sqlalchemy as sa
 from cross_web import HTTPException
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, or_, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col
@@ -33,6 +34,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+import migrations
 from models import ApiToken
 from models.base import utc_now
 from models.db import (
@@ -55,6 +57,7 @@ from schema.errors import DATABASE_UNAVAILABLE
 from server.idempotency import IdempotentMutations
 from server.limits import BodyLimit, RateLimiter, whole_body
 from server.media import GRAPHQL_RESPONSE, answer_type, is_request_error
+from server.metrics import Metrics, RecordRequests
 from server.outage import RETRY_AFTER_SECONDS, DatabaseOutage
 from server.settings import Settings
 
@@ -130,6 +133,7 @@ class CasetrailGraphQL(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         answer = await super().process_result(request, result)
+        request.scope["state"]["graphql_errors"] = bool(result.errors)  # for the metrics
         response = request.scope["state"].get("sub_response")
         if response is None:
             return answer
@@ -506,6 +510,40 @@ def create_app(
             )
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    draining = asyncio.Event()
+
+    async def readyz(_request: Request) -> Response:
+        """Whether to send this process requests: not while it shuts down, nor while its
+        database cannot be reached or is at another revision than this code needs."""
+        reason = None
+        if draining.is_set():
+            reason = "the server is shutting down"
+        else:
+            try:
+                current = await migrations.current_revision(database)
+            except Exception as error:
+                reason = unreachable(error) or f"the database answered with {type(error).__name__}"
+            else:
+                head = migrations.head_revision()
+                if current != head:
+                    reason = f"the database is at revision {current}; this code needs {head}"
+        if reason is not None:
+            return JSONResponse(
+                {"status": "not ready", "reason": reason},
+                503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        return JSONResponse({"status": "ready"})
+
+    metrics = Metrics()
+
+    async def metrics_page(_request: Request) -> Response:
+        return Response(await metrics.exposition(database), media_type=CONTENT_TYPE_LATEST)
+
+    async def stopping() -> None:
+        draining.set()
+        await graphql.live.close(SUBSCRIBERS_GRACE_SECONDS)
+
     graphql = CasetrailGraphQL(
         database,
         settings,
@@ -545,6 +583,8 @@ def create_app(
             Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
             WebSocketRoute(GRAPHQL_PATH, graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_page, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
@@ -563,6 +603,7 @@ def create_app(
     )
     # Inside CORS (a 503 carries its headers) and outside everything that reads the database.
     app.add_middleware(DatabaseOutage)
+    app.add_middleware(RecordRequests, metrics=metrics, path=GRAPHQL_PATH)
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -572,6 +613,7 @@ def create_app(
             expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         )
     app.state.engine = database
-    # What the server does on SIGTERM before it closes any connection (server.shutdown).
-    app.state.close_subscriptions = lambda: graphql.live.close(SUBSCRIBERS_GRACE_SECONDS)
+    # What the server does on SIGTERM before it closes any connection (server.shutdown): it
+    # says it is not ready, and ends every subscription.
+    app.state.stopping = stopping
     return app

@@ -34,4 +34,4 @@ class GracefulServer(uvicorn.Server):
 def serve(app: Any, **options: Any) -> None:
     """Run the app (made by `server.app.create_app`) under uvicorn until a signal stops it."""
     config = uvicorn.Config(app, timeout_graceful_shutdown=REQUESTS_GRACE_SECONDS, **options)
-    GracefulServer(config, app.state.close_subscriptions).run()
+    GracefulServer(config, app.state.stopping).run()
