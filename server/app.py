@@ -558,19 +558,19 @@ def create_app(
         if refusals:
             raise RuntimeError("Refusing to serve in production: " + "; ".join(refusals))
         tasks = []
-        stopping = asyncio.Event()
+        no_more_sweeps = asyncio.Event()
         sweeping = None
         if settings.sweep_interval_seconds > 0:
             sweeping = asyncio.create_task(
                 sweep_every(
-                    settings.sweep_interval_seconds, graphql.sweep_sessions, clock, stopping
+                    settings.sweep_interval_seconds, graphql.sweep_sessions, clock, no_more_sweeps
                 )
             )
         if database.dialect.name == "postgresql":
             tasks.append(asyncio.create_task(_relay_notifications(database, graphql.live)))
         yield
         if sweeping is not None:
-            await stop_sweeping(sweeping, stopping)
+            await stop_sweeping(sweeping, no_more_sweeps)
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -589,8 +589,8 @@ def create_app(
         lifespan=lifespan,
     )
     limiter = RateLimiter(settings.rate_limit_per_minute)
-    # The outermost runs first: CORS answers preflights, the token is checked and the rate
-    # limited before any of a body is read.
+    # The last added is the outermost, and runs first: CORS answers preflights, requests are
+    # counted, the token is checked and the rate limited before any of a body is read.
     # Innermost: a mutation's key is looked up once the body is bounded and the caller known.
     app.add_middleware(IdempotentMutations, engine=database, path=GRAPHQL_PATH, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, path=GRAPHQL_PATH)
