@@ -234,6 +234,12 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         return _ACKNOWLEDGED
 
 
+def _why_not_serving(error: Exception) -> str:
+    """What a health or readiness check says of a database that failed it (no message: it
+    may quote data)."""
+    return unreachable(error) or f"the database answered with {type(error).__name__}"
+
+
 def _allowing_post(send: Send) -> Send:
     """A GET refused with 405 (a mutation, which only POST may carry) says which method would
     be allowed, as HTTP requires of a 405."""
@@ -501,7 +507,7 @@ def create_app(
             async with database.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception as error:  # any failure to reach the database means "cannot serve"
-            reason = unreachable(error) or f"the database answered with {type(error).__name__}"
+            reason = _why_not_serving(error)
             log.warning("health check: database unreachable (%s)", reason)
             return JSONResponse(
                 {"status": "unavailable", "database": "unreachable", "reason": reason},
@@ -522,7 +528,7 @@ def create_app(
             try:
                 current = await migrations.current_revision(database)
             except Exception as error:
-                reason = unreachable(error) or f"the database answered with {type(error).__name__}"
+                reason = _why_not_serving(error)
             else:
                 head = migrations.head_revision()
                 if current != head:

@@ -5,7 +5,7 @@ database; see `resolvers.idempotency` for how a key is claimed)."""
 import asyncio
 import logging
 import time
-from typing import Any
+from dataclasses import dataclass
 
 import orjson
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
@@ -27,7 +27,7 @@ WAIT_SECONDS = 10.0
 _POLL_SECONDS = 0.05
 # importDocket needs no key: its rows are applied in transactions of their own, and the same
 # file applied again changes nothing.
-_WITHOUT_CLAIM = frozenset({"importDocket"})
+_WITHOUT_CLAIM = frozenset({("importDocket",)})
 
 
 class IdempotentMutations:
@@ -62,14 +62,14 @@ class IdempotentMutations:
             await _refuse(400, "INVALID_IDEMPOTENCY_KEY", _INVALID_KEY, scope, receive, send)
             return
         body, receive = await whole_body(receive)
-        fields = _mutation_fields(body)
-        if fields is None or (len(fields) == 1 and fields[0] in _WITHOUT_CLAIM):
+        mutation = _mutation(body)
+        if mutation is None or mutation.fields in _WITHOUT_CLAIM:
             await self.app(scope, receive, send)
             return
-        if len(fields) != 1:
+        if len(mutation.fields) != 1:
             await _refuse(400, "INVALID_IDEMPOTENCY_KEY", _ONE_FIELD, scope, receive, send)
             return
-        claim = Claim(actor.name, text, _fingerprint(body))
+        claim = Claim(actor.name, text, mutation.fingerprint)
         found = await kept(self.reads, claim.actor_name, claim.key, now=self.clock())
         if found is not None:
             await self._answer_again(claim, found, scope, receive, send)
@@ -154,11 +154,16 @@ async def _refuse(
     await error_response(status, code, message, **headers)(scope, receive, send)
 
 
-def _mutation_fields(body: bytes) -> list[str] | None:
-    """The root fields (by name, aliases aside) of the mutation a GraphQL request in JSON
-    would execute; None when it is not one (a query, or a request the GraphQL layer will
-    refuse on its own). A root selection that is not a field counts as a field no mutation
-    has, so that the request is refused."""
+@dataclass(frozen=True)
+class _Mutation:
+    fields: tuple[str, ...]  # its root fields by name, aliases aside
+    fingerprint: str  # of the request (`resolvers.idempotency.fingerprint`)
+
+
+def _mutation(body: bytes) -> _Mutation | None:
+    """The mutation a GraphQL request in JSON would execute; None when it is not one (a
+    query, or a request the GraphQL layer will refuse on its own). A root selection that is
+    not a field counts as a field no mutation has, so that the request is refused."""
     try:
         request = orjson.loads(body)
         query, name = request["query"], request.get("operationName")
@@ -169,19 +174,13 @@ def _mutation_fields(body: bytes) -> list[str] | None:
     chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
     if len(chosen) != 1 or chosen[0].operation is not OperationType.MUTATION:
         return None
-    return [
-        selection.name.value if isinstance(selection, FieldNode) else ""
-        for selection in chosen[0].selection_set.selections
-    ]
-
-
-def _fingerprint(body: bytes) -> str:
-    request: dict[str, Any] = orjson.loads(body)
     variables = request.get("variables")
-    return fingerprint(
-        request["query"],
-        request.get("operationName"),
-        variables if isinstance(variables, dict) else {},
+    return _Mutation(
+        fields=tuple(
+            selection.name.value if isinstance(selection, FieldNode) else ""
+            for selection in chosen[0].selection_set.selections
+        ),
+        fingerprint=fingerprint(query, name, variables if isinstance(variables, dict) else {}),
     )
 
 

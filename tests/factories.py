@@ -4,9 +4,12 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
+from audit.tables import AuditEvent
+from models import Child
 from models.db import session_factory
 from models.enums import Role
 from resolvers.unit import Actor, open_unit
@@ -275,6 +278,20 @@ async def stored_rows(engine: AsyncEngine) -> dict[str, list[str]]:
             for table in SQLModel.metadata.sorted_tables
             if table.name not in ("access_log", "api_token_use")
         }
+
+
+async def children_with(engine: AsyncEngine, a_number: str) -> int:
+    """How many children the database holds with this A-number (0 or 1)."""
+    async with engine.connect() as connection:
+        count = select(func.count()).select_from(Child).where(col(Child.a_number) == a_number)
+        return int((await connection.execute(count)).scalar_one())
+
+
+async def event_count(engine: AsyncEngine) -> int:
+    """How many events the history holds."""
+    async with engine.connect() as connection:
+        count = select(func.count()).select_from(AuditEvent)
+        return int((await connection.execute(count)).scalar_one())
 
 
 TEST_WRITER = Actor(name="test-setup", role=Role.OFFICER)

@@ -10,15 +10,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
 
-from audit.verify import events_table as events
 from audit.verify import verify_database
-from models import Child, IdempotencyKey
+from models import IdempotencyKey
 from models.enums import Role
 from resolvers.idempotency import KEPT_FOR
 from tests.conftest import Api, Clock
-from tests.factories import INTAKE, iso, new_a_number
+from tests.factories import INTAKE, children_with, event_count, iso, new_a_number
 from tests.processes import serving
 
 COUNT = "{ children(first: 1) { totalCount } }"
@@ -48,19 +46,6 @@ async def send(
     if key is not None:
         headers["Idempotency-Key"] = key
     return await api.client.post("/graphql", json=body, headers=headers)
-
-
-async def children_with(engine: AsyncEngine, a_number: str) -> int:
-    async with engine.connect() as connection:
-        count = select(func.count()).select_from(Child).where(col(Child.a_number) == a_number)
-        return int((await connection.execute(count)).scalar_one())
-
-
-async def event_count(engine: AsyncEngine) -> int:
-    async with engine.connect() as connection:
-        return int(
-            (await connection.execute(select(func.count()).select_from(events))).scalar_one()
-        )
 
 
 async def test_a_mutation_sent_again_with_its_key_gets_the_first_answer_and_writes_nothing(

@@ -10,16 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
 
 from audit.verify import verify_database
-from models import Child
 from models.enums import Role
 from tests.conftest import ON_POSTGRES
-from tests.factories import INTAKE, new_a_number
+from tests.factories import INTAKE, children_with, new_a_number
 from tests.processes import Outage, serving
 
 pytestmark = pytest.mark.skipif(
@@ -61,12 +58,6 @@ def assert_refused_as_unavailable(response: httpx.Response) -> None:
     [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "DATABASE_UNAVAILABLE"
     assert error["message"].startswith("The database is unavailable (")
-
-
-async def children_with(engine: AsyncEngine, a_number: str) -> int:
-    async with engine.connect() as connection:
-        count = select(func.count()).select_from(Child).where(col(Child.a_number) == a_number)
-        return int((await connection.execute(count)).scalar_one())
 
 
 async def test_an_outage_is_a_fast_503_with_its_reason_and_the_server_recovers_by_itself(

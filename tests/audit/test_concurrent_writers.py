@@ -8,13 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from audit.verify import events_table as events
 from audit.verify import verify_database
 from models.enums import Role
-from tests.factories import INTAKE, iso, new_a_number
+from tests.factories import INTAKE, event_count, iso, new_a_number
 from tests.processes import serving
 
 WRITERS = 8
@@ -27,13 +27,6 @@ def two_servers(database_url: str, tmp_path: Path) -> Iterator[list[str]]:
     """Two `casetrail serve` processes on loopback, on the test's database."""
     with serving(database_url, 2, tmp_path) as bases:
         yield bases
-
-
-async def event_count(engine: AsyncEngine) -> int:
-    async with engine.connect() as connection:
-        return int(
-            (await connection.execute(select(func.count()).select_from(events))).scalar_one()
-        )
 
 
 async def test_writers_in_two_processes_append_one_gap_free_valid_chain(
