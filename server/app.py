@@ -56,6 +56,7 @@ from schema.compiled import Prepared, PreparedDocuments, answer_prepared
 from schema.errors import DATABASE_UNAVAILABLE
 from server.idempotency import IdempotentMutations
 from server.limits import BodyLimit, RateLimiter, whole_body
+from server.logs import begin_request
 from server.media import GRAPHQL_RESPONSE, answer_type, is_request_error
 from server.metrics import Metrics, RecordRequests
 from server.outage import RETRY_AFTER_SECONDS, DatabaseOutage
@@ -231,6 +232,7 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         if actor is None:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         context.actor = actor
+        begin_request(context.request_id, actor)
         return _ACKNOWLEDGED
 
 
@@ -310,6 +312,7 @@ class BearerAuth:
         request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        begin_request(request_id)
         send = _with_request_id(send, request_id)
         if self.graphiql_html is not None and _is_graphiql_page(scope, headers):
             await HTMLResponse(self.graphiql_html)(scope, receive, send)
@@ -323,6 +326,7 @@ class BearerAuth:
             await self.limiter.refusal(wait)(scope, receive, send)
             return
         state["actor"] = actor
+        begin_request(request_id, actor)
         await self.app(scope, receive, send)
 
     async def _actor(self, authorization: str) -> Actor | None:
@@ -334,12 +338,14 @@ class BearerAuth:
         """A token on the upgrade must be good; without one, connection_init must bring it."""
         state = scope.setdefault("state", {})
         state["request_id"] = uuid.uuid4().hex
+        begin_request(state["request_id"])
         if "authorization" in headers:
             actor = await self._actor(headers["authorization"])
             if actor is None:
                 await send({"type": "websocket.close", "code": 4401})
                 return
             state["actor"] = actor
+            begin_request(state["request_id"], actor)
         await self.app(scope, receive, send)
 
 

@@ -50,6 +50,9 @@ app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 
 console = Console(stderr=True)
+# What `serve` tells the person who started it goes to standard output: its standard error is
+# the server's log (server/logs.py), which a collector reads line by line as JSON.
+said = Console()
 CLI_ACTOR = Actor(name="casetrail-cli", role=Role.ADMIN)
 DEMO_FILE = Path("casetrail-demo.db")
 
@@ -196,7 +199,7 @@ async def _prepare_demo(settings: Settings) -> list[tuple[Role, str]]:
         sessions = session_factory(engine, writer=True, info=settings.write_session_info())
         with console.status("Writing synthetic demonstration records…"):
             count = await seed_demo(sessions, utc_now)
-        console.print(f"Seeded {count} synthetic children.")
+        said.print(f"Seeded {count} synthetic children.")
     finally:
         await engine.dispose()
     return [
@@ -231,6 +234,7 @@ def serve(
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in the browser; /healthz)."""
     from server.app import create_app
+    from server.logs import log_config
     from server.shutdown import serve as serve_until_stopped
 
     settings = Settings()
@@ -242,9 +246,9 @@ def serve(
             Path(f"{DEMO_FILE}{suffix}").unlink(missing_ok=True)
         settings = Settings(database_url=async_database_url(f"sqlite:///./{DEMO_FILE}"))
         tokens = asyncio.run(_prepare_demo(settings))
-        console.print("\n[bold]Demo tokens[/bold] (send as `Authorization: Bearer <token>`):")
+        said.print("\n[bold]Demo tokens[/bold] (send as `Authorization: Bearer <token>`):")
         for role, token in tokens:
-            console.print(f"  {role.value:<12} {token}", soft_wrap=True)
+            said.print(f"  {role.value:<12} {token}", soft_wrap=True)
     else:
         reason = asyncio.run(_check_database(settings.database_url))
         if reason is not None:
@@ -256,13 +260,19 @@ def serve(
             for refusal in refusals:
                 console.print(f"  - {refusal}")
             raise typer.Exit(2)
-    console.print(
+    said.print(
         f"\nGraphiQL: open http://{host}:{port}/graphql in a browser and add the header "
         '{"Authorization": "Bearer <token>"} under Headers.'
     )
     loop, http = event_loop()
     serve_until_stopped(
-        create_app(settings), host=host, port=port, log_level="info", loop=loop, http=http
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=log_config(settings.log_format),
+        access_log=False,  # each request's line is the app's own (server.logs)
+        loop=loop,
+        http=http,
     )
 
 

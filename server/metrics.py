@@ -1,7 +1,9 @@
 """Prometheus metrics of a server process: GraphQL requests and their latency by operation and
-outcome, and the open alerts by kind. Every server process keeps its own; scrape each. Nothing
-here holds record data: operations are named by the names clients give them."""
+outcome, and the open alerts by kind. Every server process keeps its own; scrape each. Beside
+them, each request's line in the log. Nothing here holds record data: operations are named by
+the names clients give them."""
 
+import logging
 import re
 import time
 from collections.abc import Iterable
@@ -24,6 +26,7 @@ _WATCHED_BYTES = 65_536
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _ALERTS = Alert.__table__  # type: ignore[attr-defined]
+access = logging.getLogger("casetrail.requests")
 
 
 class Metrics:
@@ -100,9 +103,10 @@ async def _open_alerts(engine: AsyncEngine) -> dict[str, int]:
 
 
 class RecordRequests:
-    """Counts and times every request to the GraphQL path, by the operation name its body (or
-    query string) gives, watching the body as the layers inside read it rather than reading
-    it here: a body too large is refused inside without being read whole."""
+    """Logs a line for every HTTP request, and counts and times every request to the GraphQL
+    path by the operation name its body (or query string) gives, watching the body as the
+    layers inside read it rather than reading it here: a body too large is refused inside
+    without being read whole."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, path: str) -> None:
         self.app = app
@@ -110,10 +114,11 @@ class RecordRequests:
         self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        graphql = scope["path"] == self.path
         chunks: list[bytes] = []
         watched = 0
         status = 500
@@ -121,7 +126,7 @@ class RecordRequests:
         async def watching() -> Message:
             nonlocal watched
             message = await receive()
-            if message["type"] == "http.request" and watched < _WATCHED_BYTES:
+            if graphql and message["type"] == "http.request" and watched < _WATCHED_BYTES:
                 chunk = message.get("body", b"")
                 chunks.append(chunk)
                 watched += len(chunk)
@@ -136,14 +141,28 @@ class RecordRequests:
         try:
             await self.app(scope, watching, sending)
         finally:
+            seconds = time.perf_counter() - started
             state = scope.get("state", {})
-            name = _operation_name(scope, b"".join(chunks))
-            self.metrics.record(
-                self.metrics.operation(name),
-                status,
-                bool(state.get("graphql_errors")),
-                time.perf_counter() - started,
-            )
+            operation = None
+            if graphql:
+                operation = self.metrics.operation(_operation_name(scope, b"".join(chunks)))
+                self.metrics.record(operation, status, bool(state.get("graphql_errors")), seconds)
+            log_request(scope, status, seconds, operation)
+
+
+def log_request(scope: Scope, status: int, seconds: float, operation: str | None) -> None:
+    """One line for an answered request: method, path (never the query string), status,
+    time taken, and the operation's name as the metrics label it; the request id and actor
+    come from the request's context (`server.logs`)."""
+    fields: dict[str, object] = {
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": status,
+        "duration_ms": round(seconds * 1000, 1),
+    }
+    if operation is not None:
+        fields["operation"] = operation
+    access.info("%s %s %d", scope["method"], scope["path"], status, extra=fields)
 
 
 def _operation_name(scope: Scope, body: bytes) -> object:

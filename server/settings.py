@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from audit.chain import SIGNER_KEY
 from audit.checkpoints import DEFAULT_EVERY, Signer, load_private_key
 from resolvers.alert_rules import THRESHOLDS_KEY, AlertThresholds
+from server.logs import LogFormat
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./casetrail.db"
 _API = AlertThresholds()  # the thresholds API.md names
@@ -68,6 +69,8 @@ class Settings(BaseSettings):
     compiled_reads: bool = True
     # Origins whose browser pages may call the API (CORS); none by default.
     cors_allow_origins: list[str] = Field(default_factory=list)
+    # The server's log on standard error: one JSON object a line, or text for a terminal.
+    log_format: LogFormat = "json"
 
     @field_validator("database_url")
     @classmethod

@@ -28,20 +28,24 @@ class Servers(list[str]):
 
 
 @contextmanager
-def serving(database_url: str, count: int, directory: Path, **settings: str) -> Iterator[Servers]:
+def serving(
+    database_url: str, count: int, directory: Path, log: Path | None = None, **settings: str
+) -> Iterator[Servers]:
     """`count` server processes on the database (with any other CASETRAIL_ `settings`);
-    yields their base URLs once all are healthy, and stops them after."""
+    yields their base URLs once all are healthy, and stops them after. Their standard error,
+    where they log, goes to `log` when one is given."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
     environment["CASETRAIL_DATABASE_URL"] = database_url
     environment |= {f"CASETRAIL_{name.upper()}": value for name, value in settings.items()}
     ports = [free_port() for _ in range(count)]
+    errors = log.open("ab") if log is not None else None
     servers = [
         subprocess.Popen(
             [*COMMAND, "serve", "--port", str(port)],
             cwd=directory,
             env=environment,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=errors if errors is not None else subprocess.DEVNULL,
         )
         for port in ports
     ]
@@ -63,6 +67,8 @@ def serving(database_url: str, count: int, directory: Path, **settings: str) -> 
             server.terminate()
         for server in servers:
             server.wait(timeout=20)
+        if errors is not None:
+            errors.close()
 
 
 class Outage:
