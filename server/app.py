@@ -54,6 +54,7 @@ from resolvers.unit import Actor, Clock
 from schema import Context, build_schema, record_access
 from schema.compiled import Prepared, PreparedDocuments, answer_prepared
 from schema.errors import DATABASE_UNAVAILABLE
+from server.export import EXPORT_PATH, children_csv
 from server.idempotency import IdempotentMutations
 from server.limits import BodyLimit, RateLimiter, whole_body
 from server.logs import begin_request
@@ -124,7 +125,7 @@ class CasetrailGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["state"]
-        context = self._context(state)
+        context = self.context_of(state)
         state["context"] = context  # for __call__ to see what the request was answered by
         # The answer's type, chosen now (Strawberry asks for the context first) so that
         # `process_result` can set its status and `create_response` write it.
@@ -157,7 +158,8 @@ class CasetrailGraphQL(GraphQL[Context, None]):
             response.headers["content-type"] = GRAPHQL_RESPONSE
         return response
 
-    def _context(self, state: dict[str, Any]) -> Context:
+    def context_of(self, state: dict[str, Any]) -> Context:
+        """A fresh context for the request whose ASGI state this is (its actor and id)."""
         return Context(
             actor=state.get("actor") or _NOT_YET_KNOWN,
             read_sessions=self.read_sessions,
@@ -209,7 +211,7 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         prepared = self.prepared.get(key)
         if prepared is None:
             return None
-        context = self._context(state)
+        context = self.context_of(state)
         data = await answer_prepared(prepared, context, self.graphql_schema, variables)
         if data is None:
             return None
@@ -281,8 +283,8 @@ def _plain_json_request(
 
 
 class BearerAuth:
-    """Every GraphQL request names an actor by `Authorization: Bearer <token>`, or is answered
-    401. Outside production the GraphiQL page itself (a browser's GET for HTML) is served here
+    """Every GraphQL (or export) request names an actor by `Authorization: Bearer <token>`, or
+    is answered 401. Outside production the GraphiQL page itself (a browser's GET for HTML) is served here
     without a token: the page holds no data, and every query it sends needs one."""
 
     def __init__(
@@ -294,6 +296,7 @@ class BearerAuth:
         clock: Clock = utc_now,
     ) -> None:
         self.app = app
+        self.paths = {GRAPHQL_PATH, EXPORT_PATH}
         # Every request's lookup is one statement (and now and then a write of its own).
         self.sessions = session_factory(autocommitting(engine))
         self.clock = clock
@@ -301,7 +304,7 @@ class BearerAuth:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] != GRAPHQL_PATH:
+        if scope["type"] not in ("http", "websocket") or scope["path"] not in self.paths:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -564,6 +567,10 @@ def create_app(
         allow_queries_via_get=True,
     )
 
+    async def export_children(request: Request) -> Response:
+        state = request.scope["state"]
+        return await children_csv(request, lambda: graphql.context_of(state), graphql.schema)
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         refusals = await production_refusals(settings, database)
@@ -597,6 +604,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
+            Route(EXPORT_PATH, export_children, methods=["POST"]),
         ],
         lifespan=lifespan,
     )
