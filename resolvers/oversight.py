@@ -14,6 +14,7 @@ from models.enums import (
     AlertKind,
     AlertStatus,
     CustodyEventKind,
+    HearingStatus,
 )
 from resolvers.court import court_code
 from resolvers.errors import InvalidInput
@@ -32,6 +33,9 @@ class OversightReport:
     in_absentia_orders: int
     represented_share: float
     open_alerts: dict[AlertKind, int] = field(default_factory=dict)
+    # Of the cohort's children who failed to appear, how many at each court (by its code),
+    # when asked for.
+    failed_to_appear_by_court: dict[str, int] = field(default_factory=dict)
 
 
 def _instants(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
@@ -88,8 +92,10 @@ async def oversight_report(
     start: date | None = None,
     end: date | None = None,
     court: str | None = None,
+    by_court: bool = False,
 ) -> OversightReport:
-    """Three statements: the released cohort's figures, the transfers, the open alerts. The
+    """Three statements: the released cohort's figures, the transfers, the open alerts (and a
+    fourth for the failures to appear by court, when `by_court`). The
     figures are read from each child's case summary (one narrow row a child, kept with the
     records it summarises); a window narrows the cohort by the summaries' first and last
     release (`_released_between`), a court by the indexed hearings."""
@@ -140,6 +146,19 @@ async def oversight_report(
         .group_by(col(Alert.kind))
     ):
         open_alerts[AlertKind(kind)] = count
+    failed_by_court: dict[str, int] = {}
+    if by_court:  # the hearings failed, by court, of the cohort's children
+        hearing_court, hearing_child = col(Hearing.court), col(Hearing.child_id)
+        summaries = CaseSummary.__table__  # type: ignore[attr-defined]
+        for court_code_, count in await connection.execute(
+            select(hearing_court, func.count(func.distinct(hearing_child)))
+            .select_from(Hearing)
+            .join(summaries, child == hearing_child)
+            .where(col(Hearing.status) == HearingStatus.FAILED_TO_APPEAR, *cohort)
+            .group_by(hearing_court)
+            .order_by(hearing_court)
+        ):
+            failed_by_court[court_code_] = count
     (size, unserved, unheard, fta, fta_unknown, absentia, heard, heard_represented) = figures
     return OversightReport(
         transferred_to_hhs=transferred,
@@ -151,4 +170,5 @@ async def oversight_report(
         in_absentia_orders=absentia,
         represented_share=heard_represented / heard if heard else 0.0,
         open_alerts=open_alerts,
+        failed_to_appear_by_court=failed_by_court,
     )

@@ -223,7 +223,13 @@ class OversightQueries:
     ) -> OversightReport:
         with as_graphql_errors():
             async with info.context.read_sessions() as session:
-                report = await oversight.oversight_report(session, start=from_, end=to, court=court)
+                report = await oversight.oversight_report(
+                    session,
+                    start=from_,
+                    end=to,
+                    court=court,
+                    by_court=selects(field_selections(info), "failedToAppearByCourt"),
+                )
         return OversightReport.from_report(report)
 
 

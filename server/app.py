@@ -28,7 +28,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -55,12 +54,14 @@ from schema import Context, build_schema, record_access
 from schema.compiled import Prepared, PreparedDocuments, answer_prepared
 from schema.errors import DATABASE_UNAVAILABLE
 from server.export import EXPORT_PATH, children_csv
+from server.graphiql import graphiql_html
 from server.idempotency import IdempotentMutations
 from server.limits import BodyLimit, RateLimiter, whole_body
 from server.logs import begin_request
 from server.media import GRAPHQL_RESPONSE, answer_type, is_request_error
 from server.metrics import Metrics, RecordRequests
 from server.outage import RETRY_AFTER_SECONDS, DatabaseOutage
+from server.pages import page_routes
 from server.settings import Settings
 
 log = logging.getLogger("casetrail")
@@ -294,13 +295,14 @@ class BearerAuth:
         graphiql: bool,
         limiter: RateLimiter,
         clock: Clock = utc_now,
+        graphiql_headers: dict[str, str] | None = None,
     ) -> None:
         self.app = app
         self.paths = {GRAPHQL_PATH, EXPORT_PATH}
         # Every request's lookup is one statement (and now and then a write of its own).
         self.sessions = session_factory(autocommitting(engine))
         self.clock = clock
-        self.graphiql_html = get_graphql_ide_html("graphiql") if graphiql else None
+        self.graphiql_html = graphiql_html(graphiql_headers) if graphiql else None
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -499,8 +501,10 @@ def create_app(
     *,
     engine: AsyncEngine | None = None,
     clock: Clock = utc_now,
+    graphiql_headers: dict[str, str] | None = None,
 ) -> Starlette:
-    """The service. Pass an engine to share one (tests); otherwise one is made from settings."""
+    """The service. Pass an engine to share one (tests); otherwise one is made from settings.
+    `graphiql_headers` fill GraphiQL's Headers pane (demo mode: a demo token)."""
     settings = settings or Settings()
     owned = engine is None
     timeout = settings.statement_timeout_ms
@@ -605,6 +609,7 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
             Route(EXPORT_PATH, export_children, methods=["POST"]),
+            *page_routes(),
         ],
         lifespan=lifespan,
     )
@@ -620,6 +625,7 @@ def create_app(
         graphiql=not settings.production,
         limiter=limiter,
         clock=clock,
+        graphiql_headers=graphiql_headers,
     )
     # Inside CORS (a 503 carries its headers) and outside everything that reads the database.
     app.add_middleware(DatabaseOutage)

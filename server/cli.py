@@ -238,6 +238,7 @@ def serve(
     from server.shutdown import serve as serve_until_stopped
 
     settings = Settings()
+    graphiql_headers = None
     if demo and settings.production:
         console.print("--demo serves synthetic records; production mode does not.")
         raise typer.Exit(2)
@@ -246,6 +247,8 @@ def serve(
             Path(f"{DEMO_FILE}{suffix}").unlink(missing_ok=True)
         settings = Settings(database_url=async_database_url(f"sqlite:///./{DEMO_FILE}"))
         tokens = asyncio.run(_prepare_demo(settings))
+        # GraphiQL opens with the officer's demo token in its headers.
+        graphiql_headers = {"Authorization": f"Bearer {dict(tokens)[Role.OFFICER]}"}
         said.print("\n[bold]Demo tokens[/bold] (send as `Authorization: Bearer <token>`):")
         for role, token in tokens:
             said.print(f"  {role.value:<12} {token}", soft_wrap=True)
@@ -260,13 +263,20 @@ def serve(
             for refusal in refusals:
                 console.print(f"  - {refusal}")
             raise typer.Exit(2)
-    said.print(
-        f"\nGraphiQL: open http://{host}:{port}/graphql in a browser and add the header "
-        '{"Authorization": "Bearer <token>"} under Headers.'
-    )
+    if demo:
+        said.print(
+            f"\nGraphiQL: open http://{host}:{port}/graphql in a browser: the OFFICER token is "
+            "in its headers, and example operations in its editor. The oversight dashboard: "
+            f"http://{host}:{port}/oversight (sign in with the OVERSIGHT token)."
+        )
+    else:
+        said.print(
+            f"\nGraphiQL: open http://{host}:{port}/graphql in a browser and add the header "
+            '{"Authorization": "Bearer <token>"} under Headers.'
+        )
     loop, http = event_loop()
     serve_until_stopped(
-        create_app(settings),
+        create_app(settings, graphiql_headers=graphiql_headers),
         host=host,
         port=port,
         log_config=log_config(settings.log_format),
@@ -514,7 +524,7 @@ async def _report(
     settings: Settings, start: date | None, end: date | None, court: str | None
 ) -> OversightReport:
     async with _database_at_head(settings) as engine, session_factory(engine)() as session:
-        return await oversight_report(session, start=start, end=end, court=court)
+        return await oversight_report(session, start=start, end=end, court=court, by_court=True)
 
 
 async def _check_summaries(settings: Settings, rebuild: bool) -> tuple[int, int]:
@@ -590,10 +600,12 @@ def report_command(
         return
     table = Table("figure", "children", title="Oversight report")
     for name, value in figures.items():
-        if name == "open_alerts":
+        if name in ("open_alerts", "failed_to_appear_by_court"):
             continue
         shown = f"{value:.1%}" if name == "represented_share" else f"{value:,}"
         table.add_row(name.replace("_", " "), shown)
+    for at_court, count in report.failed_to_appear_by_court.items():
+        table.add_row(f"failed to appear at {at_court}", f"{count:,}")
     for kind, count in report.open_alerts.items():
         table.add_row(f"open alerts: {kind.value}", f"{count:,}")
     Console().print(table)

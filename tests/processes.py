@@ -4,11 +4,13 @@ relay to the database that a test can cut."""
 import asyncio
 import contextlib
 import os
+import re
 import subprocess
 import threading
 import time
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,48 @@ def serving(
             server.wait(timeout=20)
         if errors is not None:
             errors.close()
+
+
+@dataclass
+class Demo:
+    base: str
+    tokens: dict[str, str]  # by role name
+    printed: str  # what `serve` told the person who started it
+
+
+@contextmanager
+def serving_demo(directory: Path) -> Iterator[Demo]:
+    """`casetrail serve --demo` as a person starts it, in `directory`, once it is healthy; it
+    is stopped after."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
+    environment |= {"COLUMNS": "200", "NO_COLOR": "1"}
+    said = directory / "serve.out"
+    with said.open("w") as output:
+        server = subprocess.Popen(
+            [*COMMAND, "serve", "--demo", "--port", str(port)],
+            cwd=directory,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120  # it seeds its records first
+            while True:
+                assert server.poll() is None, "the server exited early"
+                assert time.monotonic() < deadline, "the server did not become healthy in time"
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.3)
+            printed = said.read_text()
+            tokens = dict(re.findall(r"^\s+([A-Z]+)\s+(ct_\S+)\s*$", printed, re.MULTILINE))
+            yield Demo(base, tokens, printed)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
 
 
 class Outage:

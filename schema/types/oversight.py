@@ -13,6 +13,12 @@ class CountByKind:
     count: int
 
 
+@strawberry.type
+class CountByCourt:
+    court: str
+    count: int
+
+
 @strawberry.type(
     description="Distinct children. Every count but transferredToHhs is of the children "
     "released to a sponsor in [from, to] (all time when absent), with a hearing at `court` "
@@ -35,6 +41,10 @@ class OversightReport:
     open_alerts: list[CountByKind] = strawberry.field(
         description="OPEN alerts of all children, by kind (every kind, zeros included)."
     )
+    failed_to_appear_by_court: list[CountByCourt] = strawberry.field(
+        description="Of the children counted in failedToAppear, how many failed to appear at "
+        "each court (a child who failed at two courts counts at each), by court code."
+    )
 
     @classmethod
     def from_report(cls, report: oversight.OversightReport) -> "OversightReport":
@@ -49,5 +59,9 @@ class OversightReport:
             represented_share=report.represented_share,
             open_alerts=[
                 CountByKind(kind=kind, count=count) for kind, count in report.open_alerts.items()
+            ],
+            failed_to_appear_by_court=[
+                CountByCourt(court=court, count=count)
+                for court, count in report.failed_to_appear_by_court.items()
             ],
         )

@@ -627,6 +627,34 @@ async def test_open_alerts_list_each_kind_once_in_the_order_of_the_enum(api: Api
     assert {entry["count"] for entry in listed} == {0}
 
 
+BY_COURT = """
+query ByCourt($from: Date, $to: Date, $court: String) {
+  oversightReport(from: $from, to: $to, court: $court) { failedToAppear failedToAppearByCourt { court count } }
+}"""
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        # fta_absentia failed twice at HOU and counts once; fta_sna failed at SNA; in_hhs failed
+        # at HOU but was never released, so is not of the cohort.
+        pytest.param({}, [{"court": "HOU", "count": 1}, {"court": "SNA", "count": 1}], id="all"),
+        pytest.param({"court": "SNA"}, [{"court": "SNA", "count": 1}], id="one-court"),
+        pytest.param({"from": "2026-01-01", "to": "2026-01-31"}, [], id="a-window-of-none"),
+    ],
+)
+async def test_failures_to_appear_by_court_count_the_cohorts_children_at_each(
+    api: Api, cohort: Cohort, variables: dict[str, str], expected: list[dict[str, Any]]
+) -> None:
+    # given the cohort of the fixture
+
+    # when
+    found = (await api.data(BY_COURT, variables, role=Role.OVERSIGHT))["oversightReport"]
+
+    # then
+    assert found["failedToAppearByCourt"] == expected
+
+
 # ---------------------------------------------------------------- who, and what is refused
 
 

@@ -276,6 +276,7 @@ def expected(
         "in_absentia_orders": 0,
         "represented_share": pytest.approx(share, abs=5e-5),
         "open_alerts": open_alerts,
+        "failed_to_appear_by_court": {},
     }
 
 
