@@ -25,6 +25,7 @@ from models import (
     CustodyEvent,
     Hearing,
     Notice,
+    Partner,
     Representation,
     Sponsor,
 )
@@ -41,6 +42,7 @@ AUDITED: dict[type, str] = {
     Representation: "Representation",
     Alert: "Alert",
     ApiToken: "ApiToken",
+    Partner: "Partner",
 }
 TABLE_OF: dict[str, type] = {name: table for table, name in AUDITED.items()}
 

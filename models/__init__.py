@@ -9,6 +9,7 @@ from models.custody import CustodyEvent
 from models.hearing import Hearing
 from models.idempotency import IdempotencyKey
 from models.notice import Notice
+from models.partner import Partner, PartnerDelivery, PartnerSecret
 from models.representation import Representation
 from models.sponsor import Sponsor
 from models.sweep import SweepMark
@@ -26,6 +27,9 @@ __all__ = [
     "Hearing",
     "IdempotencyKey",
     "Notice",
+    "Partner",
+    "PartnerDelivery",
+    "PartnerSecret",
     "Representation",
     "Sponsor",
     "SweepMark",

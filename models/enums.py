@@ -119,6 +119,24 @@ class AlertKind(StrEnum):
     HEARING_WITHOUT_COUNSEL = "HEARING_WITHOUT_COUNSEL"
 
 
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"  # not yet taken by the partner: it is sent again
+    DELIVERED = "DELIVERED"  # the partner answered 2xx
+    FAILED = "FAILED"  # given up on after every attempt allowed
+
+
+class PartnerField(StrEnum):
+    """A child's fields a partner may be sent, beside the alert itself."""
+
+    A_NUMBER = "A_NUMBER"
+    NAME = "NAME"
+    DATE_OF_BIRTH = "DATE_OF_BIRTH"
+    CUSTODY_STATUS = "CUSTODY_STATUS"
+    LOCATION_STATUS = "LOCATION_STATUS"
+    CURRENT_ADDRESS = "CURRENT_ADDRESS"
+    SPONSOR = "SPONSOR"
+
+
 class AlertStatus(StrEnum):
     OPEN = "OPEN"
     ACKNOWLEDGED = "ACKNOWLEDGED"

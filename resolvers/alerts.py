@@ -31,9 +31,11 @@ from resolvers.alert_rules import (
 )
 from resolvers.errors import InvalidTransition, NotFound
 from resolvers.live import note_raised
+from resolvers.partners import register_outbox
 from resolvers.unit import Actor, Clock, Unit, open_unit
 
 ACTIVE = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+register_outbox()  # every alert raised here is also written to its partners' outboxes
 
 
 async def update_alert(unit: Unit, *, alert_id: uuid.UUID, status: AlertStatus) -> Alert:

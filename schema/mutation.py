@@ -11,7 +11,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models
-from resolvers import addresses, alerts, contact, court, custody, docket, tokens
+from resolvers import addresses, alerts, contact, court, custody, docket, partners, tokens
 from resolvers.errors import DomainError
 from resolvers.unit import Actor as ActorRecord
 from schema.context import Info
@@ -20,6 +20,7 @@ from schema.ids import decode
 from schema.loading import field_selections, load_children, load_node
 from schema.permissions import (
     CanChangeCases,
+    CanManagePartners,
     CanManageTokens,
     CanRecordHearings,
     CanUpdateAlerts,
@@ -43,6 +44,13 @@ from schema.types.inputs import (
     TransferToHhsInput,
     UpdateAlertInput,
     VerifyAddressInput,
+)
+from schema.types.partners import (
+    Partner,
+    PartnerPayload,
+    RegisterPartnerInput,
+    RegisterPartnerPayload,
+    SetPartnerActiveInput,
 )
 from schema.types.payloads import (
     AddressPayload,
@@ -458,5 +466,64 @@ class AlertMutations:
 
 
 @strawberry.type
-class Mutation(CustodyMutations, AddressMutations, CourtMutations, AlertMutations, AccessMutations):
+class PartnerMutations:
+    @strawberry.mutation(
+        permission_classes=[CanManagePartners],
+        description="A partner agency sent each alert of these kinds from now on, as a signed "
+        "HTTP POST with only these fields of the child. In the history with the caller.",
+    )
+    async def register_partner(
+        self, info: Info, input: RegisterPartnerInput
+    ) -> RegisterPartnerPayload:
+        return await mutate(
+            info,
+            "registerPartner",
+            input.reason,
+            lambda unit: partners.register_partner(
+                unit,
+                name=input.name,
+                endpoint=input.endpoint,
+                kinds=input.kinds,
+                fields=input.fields,
+            ),
+            _registered_answer,
+            RegisterPartnerPayload,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[CanManagePartners],
+        description="Stop (false) or start again (true) sending a partner alerts; what is "
+        "already in its outbox is still sent.",
+    )
+    async def set_partner_active(self, info: Info, input: SetPartnerActiveInput) -> PartnerPayload:
+        return await mutate(
+            info,
+            "setPartnerActive",
+            input.reason,
+            lambda unit: partners.set_partner_active(unit, name=input.name, active=input.active),
+            _partner_answer,
+            PartnerPayload,
+        )
+
+
+async def _registered_answer(
+    _session: AsyncSession, made: tuple[models.Partner, str]
+) -> RegisterPartnerPayload:
+    partner, secret = made
+    return RegisterPartnerPayload(partner=Partner.from_row(partner), secret=secret)
+
+
+async def _partner_answer(_session: AsyncSession, partner: models.Partner) -> PartnerPayload:
+    return PartnerPayload(partner=Partner.from_row(partner))
+
+
+@strawberry.type
+class Mutation(
+    CustodyMutations,
+    AddressMutations,
+    CourtMutations,
+    AlertMutations,
+    AccessMutations,
+    PartnerMutations,
+):
     pass

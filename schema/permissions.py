@@ -45,6 +45,19 @@ class CanManageTokens(RolePermission):
     message = "Only an ADMIN may create or revoke API tokens."
 
 
+class CanManagePartners(RolePermission):
+    allowed = frozenset({Role.ADMIN})
+    message = "Only an ADMIN may register partners or change what they are sent."
+
+
+class CanReadPartners(RolePermission):
+    """The partners and their delivery log: who is sent children's data, and whether it
+    arrived."""
+
+    allowed = frozenset({Role.ADMIN, Role.OVERSIGHT})
+    message = "Only ADMIN and OVERSIGHT may read the partners and their deliveries."
+
+
 class CanReadHistory(RolePermission):
     """A child's history and as-of view: the case workers and oversight."""
 

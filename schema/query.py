@@ -7,15 +7,21 @@ from typing import Annotated, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from models.enums import Role
-from resolvers import history, oversight, reads
+from models.enums import DeliveryStatus, Role
+from resolvers import history, oversight, partners, reads
 from resolvers.errors import InvalidInput
 from schema.context import Info
 from schema.errors import as_graphql_errors
 from schema.ids import decode_any
 from schema.loading import field_selections, load_children, load_node, remember
 from schema.lookahead import include_for, selects
-from schema.permissions import CanAudit, CanReadCases, CanReadHearings, CanReadHistory
+from schema.permissions import (
+    CanAudit,
+    CanReadCases,
+    CanReadHearings,
+    CanReadHistory,
+    CanReadPartners,
+)
 from schema.types.base import Actor, Node
 from schema.types.connections import Connection
 from schema.types.history import (
@@ -27,6 +33,7 @@ from schema.types.history import (
 )
 from schema.types.inputs import AlertFilter, AuditFilter, ChildFilter, HearingFilter
 from schema.types.oversight import OversightReport
+from schema.types.partners import Partner, PartnerDelivery
 from schema.types.records import NODE_TABLES, Alert, Child, Hearing
 
 
@@ -234,7 +241,43 @@ class OversightQueries:
 
 
 @strawberry.type
+class PartnerQueries:
+    @strawberry.field(
+        permission_classes=[CanReadPartners],
+        description="The partner agencies sent alerts, by name.",
+    )
+    async def partners(self, info: Info) -> list[Partner]:
+        async with info.context.read_sessions() as session:
+            rows = await partners.partners(session)
+        return [Partner.from_row(row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=[CanReadPartners],
+        description="The delivery log, newest first: each alert sent (or still to be sent) to "
+        "a partner, with its attempts and its last failure. `first` is capped at 100.",
+    )
+    async def partner_deliveries(
+        self,
+        info: Info,
+        partner: str | None = None,
+        status: list[DeliveryStatus] | None = None,
+        first: int | None = None,
+    ) -> list[PartnerDelivery]:
+        async with info.context.read_sessions() as session:
+            rows = await partners.deliveries(
+                session, partner_name=partner, statuses=status, first=first or 50
+            )
+        return [PartnerDelivery.from_row(row, name) for row, name in rows]
+
+
+@strawberry.type
 class Query(
-    AccessQueries, CaseQueries, HearingQueries, AlertQueries, HistoryQueries, OversightQueries
+    AccessQueries,
+    CaseQueries,
+    HearingQueries,
+    AlertQueries,
+    HistoryQueries,
+    OversightQueries,
+    PartnerQueries,
 ):
     pass

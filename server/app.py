@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import asyncpg
+import httpx
 import orjson
 import sqlalchemy as sa
 from cross_web import HTTPException
@@ -47,6 +48,7 @@ from models.enums import Role
 from resolvers.alerts import sweep_now
 from resolvers.live import CHANNEL, PUBLISH_KEY, AlertBroker
 from resolvers.live import decode as decode_announcement
+from resolvers.partners import deliver_due
 from resolvers.seed import DEMO_TOKEN_PREFIX
 from resolvers.tokens import authenticate
 from resolvers.unit import Actor, Clock
@@ -75,6 +77,8 @@ GRAPHQL_PATH = "/graphql"
 # sweep under way has to commit.
 SUBSCRIBERS_GRACE_SECONDS = 2.0
 SWEEP_GRACE_SECONDS = 30.0
+DELIVERY_GRACE_SECONDS = 15.0
+DELIVERIES_A_ROUND = 100
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -427,6 +431,39 @@ async def sweep_every(
             )
 
 
+async def deliver_every(
+    interval: float, engine: AsyncEngine, clock: Clock, stopping: asyncio.Event
+) -> None:
+    """The server's own delivery of partner notifications: what is due, every `interval`
+    seconds, and at once again while a round finds more due than it may send. Every process
+    runs one; each holds what it sends, so none is sent by two at once."""
+    async with httpx.AsyncClient() as client:
+        while not stopping.is_set():
+            try:
+                done = await deliver_due(engine, clock, client, limit=DELIVERIES_A_ROUND)
+            except Exception as error:  # the next round tries again; the message may hold data
+                log.error("partner delivery failed: %s", type(error).__name__)
+            else:
+                if done.sent:
+                    log.info("partner deliveries: %d sent, %d taken", done.sent, done.delivered)
+                if done.sent == DELIVERIES_A_ROUND:
+                    continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), interval)
+
+
+async def stop_delivering(delivering: asyncio.Task[None], stopping: asyncio.Event) -> None:
+    """Stop the delivery loop between two sends. A send that outlasts the grace is cancelled:
+    its hold lapses, and the delivery is sent again, under the same idempotency key."""
+    stopping.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(delivering), DELIVERY_GRACE_SECONDS)
+    except TimeoutError:
+        delivering.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await delivering
+
+
 async def stop_sweeping(sweeping: asyncio.Task[None], stopping: asyncio.Event) -> None:
     """Stop the sweep at a safe point: between two sweeps, or once the one under way has
     committed. One that takes longer than the grace is cancelled, which rolls its transaction
@@ -589,9 +626,22 @@ def create_app(
                     settings.sweep_interval_seconds, graphql.sweep_sessions, clock, no_more_sweeps
                 )
             )
+        no_more_deliveries = asyncio.Event()
+        delivering = None
+        if settings.partner_delivery_interval_seconds > 0:
+            delivering = asyncio.create_task(
+                deliver_every(
+                    settings.partner_delivery_interval_seconds,
+                    database,
+                    clock,
+                    no_more_deliveries,
+                )
+            )
         if database.dialect.name == "postgresql":
             tasks.append(asyncio.create_task(_relay_notifications(database, graphql.live)))
         yield
+        if delivering is not None:
+            await stop_delivering(delivering, no_more_deliveries)
         if sweeping is not None:
             await stop_sweeping(sweeping, no_more_sweeps)
         for task in tasks:

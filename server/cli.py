@@ -269,7 +269,7 @@ def serve(
             "in its headers, and example operations in its editor. The oversight dashboard: "
             f"http://{host}:{port}/oversight (sign in with the OVERSIGHT token)."
         )
-    else:
+    elif not settings.production:  # production serves no GraphiQL
         said.print(
             f"\nGraphiQL: open http://{host}:{port}/graphql in a browser and add the header "
             '{"Authorization": "Bearer <token>"} under Headers.'

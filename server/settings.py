@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     alert_hearing_without_counsel_days: int = Field(default=_API.hearing_without_counsel_days, ge=1)
     # The server's own sweep of the time-driven alerts, every this many seconds (0: none).
     sweep_interval_seconds: float = Field(default=300, ge=0)
+    # The server's own delivery of partner notifications: what is due, every this many
+    # seconds (0: none; another server process must then send them).
+    partner_delivery_interval_seconds: float = Field(default=2, ge=0)
     # Limits on one client. A docket import carries its file in the request, hence the size.
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=600, ge=1)

@@ -22,5 +22,7 @@ for _enum in (
     enums.ContactOutcome,
     enums.AlertKind,
     enums.AlertStatus,
+    enums.DeliveryStatus,
+    enums.PartnerField,
 ):
     strawberry.enum(_enum)

@@ -340,6 +340,39 @@ async def call_revoke_token(api: Api, clock: Clock) -> Call:
     return Call(REVOKE_TOKEN, {"input": {"name": "old-feed", "reason": "feed retired"}})
 
 
+REGISTER_PARTNER = """
+mutation Register($input: RegisterPartnerInput!) {
+  registerPartner(input: $input) { partner { name } secret userErrors { code message field } }
+}"""
+PARTNER_INPUT = {
+    "name": "HHS placement desk",
+    "endpoint": "https://partner.example.org/hook",
+    "kinds": ["FAILED_TO_APPEAR"],
+    "fields": ["A_NUMBER"],
+}
+
+
+async def call_partners(api: Api, clock: Clock) -> Call:
+    return Call("query { partners { name kinds } }", {})
+
+
+async def call_partner_deliveries(api: Api, clock: Clock) -> Call:
+    return Call("query { partnerDeliveries { idempotencyKey status } }", {})
+
+
+async def call_register_partner(api: Api, clock: Clock) -> Call:
+    return Call(REGISTER_PARTNER, {"input": PARTNER_INPUT})
+
+
+async def call_set_partner_active(api: Api, clock: Clock) -> Call:
+    await api.data(REGISTER_PARTNER, {"input": PARTNER_INPUT}, role=Role.ADMIN)
+    return Call(
+        """mutation Stop($input: SetPartnerActiveInput!) {
+             setPartnerActive(input: $input) { partner { active } userErrors { code message } } }""",
+        {"input": {"name": PARTNER_INPUT["name"], "active": False}},
+    )
+
+
 # The role table of API.md, for every root field and mutation served today.
 QUERIES: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "me": (call_me, EVERYONE),
@@ -352,6 +385,8 @@ QUERIES: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "auditVerification": (call_audit_verification, frozenset({Role.OVERSIGHT})),
     "childAsOf": (call_child_as_of, frozenset({Role.OFFICER, Role.SUPERVISOR, Role.OVERSIGHT})),
     "oversightReport": (call_oversight_report, frozenset({Role.OVERSIGHT})),
+    "partners": (call_partners, frozenset({Role.ADMIN, Role.OVERSIGHT})),
+    "partnerDeliveries": (call_partner_deliveries, frozenset({Role.ADMIN, Role.OVERSIGHT})),
 }
 MUTATIONS: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "intakeChild": (call_intake, CASE_WRITERS),
@@ -372,6 +407,8 @@ MUTATIONS: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "importDocket": (call_import_docket, CASE_WRITERS | {Role.INTEGRATION}),
     "createApiToken": (call_create_token, frozenset({Role.ADMIN})),
     "revokeApiToken": (call_revoke_token, frozenset({Role.ADMIN})),
+    "registerPartner": (call_register_partner, frozenset({Role.ADMIN})),
+    "setPartnerActive": (call_set_partner_active, frozenset({Role.ADMIN})),
 }
 OPERATIONS = {**QUERIES, **MUTATIONS}
 
