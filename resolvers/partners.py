@@ -426,9 +426,11 @@ async def _record(
                 if attempts >= MAX_ATTEMPTS
                 else DeliveryStatus.PENDING,
             }
+        # Only while still pending: a process whose hold lapsed mid-send must not undo another's
+        # delivery of the same row.
         await connection.execute(
             update(_DELIVERIES)
-            .where(d.id == delivery_id)
+            .where(d.id == delivery_id, d.status == DeliveryStatus.PENDING)
             .values(attempts=d.attempts + 1, last_attempt_at=now, locked_until=None, **values)
         )
 

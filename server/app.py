@@ -289,8 +289,9 @@ def _plain_json_request(
 
 class BearerAuth:
     """Every GraphQL (or export) request names an actor by `Authorization: Bearer <token>`, or
-    is answered 401. Outside production the GraphiQL page itself (a browser's GET for HTML) is served here
-    without a token: the page holds no data, and every query it sends needs one."""
+    is answered 401. Outside production the GraphiQL page itself (a browser's GET of /graphql
+    for HTML) is served here without a token: the page holds no data, and every query it sends
+    needs one."""
 
     def __init__(
         self,
@@ -370,7 +371,8 @@ async def _actor(
 
 def _is_graphiql_page(scope: Scope, headers: dict[str, str]) -> bool:
     return (
-        scope["method"] == "GET"
+        scope["path"] == GRAPHQL_PATH
+        and scope["method"] == "GET"
         and b"query=" not in scope.get("query_string", b"")
         and "text/html" in headers.get("accept", "")
     )

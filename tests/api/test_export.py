@@ -159,12 +159,14 @@ async def test_an_export_answers_to_the_roles_of_the_children_query(api: Api) ->
     by_get = await api.client.get(
         EXPORT_PATH, headers={"Authorization": f"Bearer {api.tokens[Role.OVERSIGHT]}"}
     )
+    browsing = await api.client.get(EXPORT_PATH, headers={"Accept": "text/html"})
 
     # then
     assert integration.status_code == 403
     assert integration.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert anonymous.status_code == 401
     assert by_get.status_code == 405
+    assert browsing.status_code == 401  # GraphiQL's page is /graphql's only
     for role in (Role.OFFICER, Role.SUPERVISOR, Role.OVERSIGHT, Role.ADMIN):
         assert (await export(api, role=role)).status_code == 200
 
