@@ -457,27 +457,31 @@ async def deliver_every(
 async def stop_delivering(delivering: asyncio.Task[None], stopping: asyncio.Event) -> None:
     """Stop the delivery loop between two sends. A send that outlasts the grace is cancelled:
     its hold lapses, and the delivery is sent again, under the same idempotency key."""
-    stopping.set()
-    try:
-        await asyncio.wait_for(asyncio.shield(delivering), DELIVERY_GRACE_SECONDS)
-    except TimeoutError:
-        delivering.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await delivering
+    await _stop_at_safe_point(delivering, stopping, DELIVERY_GRACE_SECONDS)
 
 
 async def stop_sweeping(sweeping: asyncio.Task[None], stopping: asyncio.Event) -> None:
     """Stop the sweep at a safe point: between two sweeps, or once the one under way has
     committed. One that takes longer than the grace is cancelled, which rolls its transaction
     back whole."""
+    if not await _stop_at_safe_point(sweeping, stopping, SWEEP_GRACE_SECONDS):
+        log.warning("alert sweep cancelled at shutdown; it is rolled back and runs again later")
+
+
+async def _stop_at_safe_point(
+    task: asyncio.Task[None], stopping: asyncio.Event, grace: float
+) -> bool:
+    """Tell a loop to stop, and let it finish its round for up to `grace` seconds; past that it
+    is cancelled. Returns whether it stopped on its own."""
     stopping.set()
     try:
-        await asyncio.wait_for(asyncio.shield(sweeping), SWEEP_GRACE_SECONDS)
+        await asyncio.wait_for(asyncio.shield(task), grace)
     except TimeoutError:
-        log.warning("alert sweep cancelled at shutdown; it is rolled back and runs again later")
-        sweeping.cancel()
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await sweeping
+            await task
+        return False
+    return True
 
 
 async def _relay_notifications(engine: AsyncEngine, broker: AlertBroker) -> None:

@@ -29,6 +29,19 @@ class Servers(list[str]):
         self.processes = processes
 
 
+def wait_until_healthy(base: str, server: subprocess.Popen[bytes], deadline: float) -> None:
+    """Until the server at `base` answers /healthz with 200; it must not exit first, nor take
+    past `deadline` (time.monotonic())."""
+    while True:
+        assert server.poll() is None, "a server exited early"
+        assert time.monotonic() < deadline, "a server did not become healthy in time"
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+
+
 @contextmanager
 def serving(
     database_url: str, count: int, directory: Path, log: Path | None = None, **settings: str
@@ -55,14 +68,7 @@ def serving(
     try:
         deadline = time.monotonic() + START_SECONDS
         for base, server in zip(bases, servers, strict=True):
-            while True:
-                assert server.poll() is None, "a server exited early"
-                assert time.monotonic() < deadline, "a server did not start in time"
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+            wait_until_healthy(base, server, deadline)
         yield Servers(bases, servers)
     finally:
         for server in servers:
@@ -98,15 +104,7 @@ def serving_demo(directory: Path) -> Iterator[Demo]:
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120  # it seeds its records first
-            while True:
-                assert server.poll() is None, "the server exited early"
-                assert time.monotonic() < deadline, "the server did not become healthy in time"
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.3)
+            wait_until_healthy(base, server, time.monotonic() + 120)  # it seeds first
             printed = said.read_text()
             tokens = dict(re.findall(r"^\s+([A-Z]+)\s+(ct_\S+)\s*$", printed, re.MULTILINE))
             yield Demo(base, tokens, printed)
