@@ -21,6 +21,7 @@ from models import (
     Alert,
     ApiToken,
     Child,
+    ChildMerge,
     ContactAttempt,
     CustodyEvent,
     Hearing,
@@ -43,6 +44,7 @@ AUDITED: dict[type, str] = {
     Alert: "Alert",
     ApiToken: "ApiToken",
     Partner: "Partner",
+    ChildMerge: "ChildMerge",
 }
 TABLE_OF: dict[str, type] = {name: table for table, name in AUDITED.items()}
 

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from audit.canonical import canonical_value
 from audit.capture import DERIVED_COLUMNS
 from audit.tables import AuditEvent
 from audit.verify import events_table, replay
@@ -25,6 +26,8 @@ class AuditFilter:
     recorded_from: datetime | None = None
     recorded_to: datetime | None = None
     child_id: uuid.UUID | None = None
+    # Records merged into the child's: their events are the child's history too.
+    merged_child_ids: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,11 @@ def _conditions(f: AuditFilter) -> list[ColumnElement[bool]]:
         (c.entity_id, f.entity_id),
         (c.actor_name, f.actor_name),
         (c.action, f.action),
-        (c.child_id, f.child_id),
     ):
         if value is not None:
             conditions.append(column == value)
+    if f.child_id is not None:
+        conditions.append(c.child_id.in_((f.child_id, *f.merged_child_ids)))
     if f.recorded_from is not None:
         conditions.append(c.recorded_at >= f.recorded_from)
     if f.recorded_to is not None:
@@ -116,13 +120,18 @@ def _present(state: dict[str, Any]) -> dict[str, Any]:
 
 
 async def child_as_of(
-    session: AsyncSession, child_id: uuid.UUID, at: datetime
+    session: AsyncSession,
+    child_id: uuid.UUID,
+    at: datetime,
+    merged_child_ids: Sequence[uuid.UUID] = (),
 ) -> dict[str, Any] | None:
-    """The child and its records as the history had them at `at`, or None if not yet recorded."""
+    """The child and its records as the history had them at `at`, or None if not yet recorded.
+    Records of `merged_child_ids` (records merged into this child's) show from their move on:
+    a record is the child's at `at` if it belonged to the child then."""
     c = events_table.c
     rows = await session.exec(
         select(c.entity_type, c.entity_id, c.changes)
-        .where(c.child_id == child_id, c.recorded_at <= at)
+        .where(c.child_id.in_((child_id, *merged_child_ids)), c.recorded_at <= at)
         .order_by(c.sequence)
     )
     states: dict[tuple[str, uuid.UUID], dict[str, Any] | None] = {}
@@ -133,8 +142,9 @@ async def child_as_of(
     if child is None:
         return None
     snapshot = _present(child)
+    owner = canonical_value(child_id)
     for (entity_type, _), state in states.items():
-        if entity_type in _OWNED and state is not None:
+        if entity_type in _OWNED and state is not None and state.get("child_id") == owner:
             snapshot.setdefault(_OWNED[entity_type], []).append(_present(state))
     for name, order in _ORDER.items():
         records = snapshot.setdefault(name, [])

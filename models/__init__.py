@@ -8,6 +8,7 @@ from models.contact import ContactAttempt
 from models.custody import CustodyEvent
 from models.hearing import Hearing
 from models.idempotency import IdempotencyKey
+from models.merge import ChildMerge
 from models.notice import Notice
 from models.partner import Partner, PartnerDelivery, PartnerSecret
 from models.representation import Representation
@@ -22,6 +23,7 @@ __all__ = [
     "ApiTokenUse",
     "CaseSummary",
     "Child",
+    "ChildMerge",
     "ContactAttempt",
     "CustodyEvent",
     "Hearing",

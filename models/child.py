@@ -34,6 +34,8 @@ class Child(SQLModel, table=True):
         # A filtered page reads its children's keys from these alone (see migration 0009).
         sa.Index("ix_child_custody_status_a_number_id", "custody_status", "a_number", "id"),
         sa.Index("ix_child_location_status_a_number_id", "location_status", "a_number", "id"),
+        # Possible duplicates are looked for among the children born on the same day.
+        sa.Index("ix_child_date_of_birth", "date_of_birth"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -2,11 +2,13 @@
 verification. The work is audit/'s; this is where the API's operations reach it."""
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from audit import access, history, verify
@@ -15,6 +17,7 @@ from audit.history import AuditFilter, EventPage, api_field_name
 from audit.tables import AccessLogEntry
 from audit.tables import AuditEvent as AuditEventRow
 from audit.verify import Verification
+from models import ChildMerge
 from resolvers.errors import InvalidInput
 from resolvers.pagination import decode_cursor, encode_cursor, page_size
 from resolvers.unit import Actor
@@ -44,8 +47,12 @@ async def events(
     after: str | None = None,
     with_total: bool = False,
 ) -> EventPage:
-    """Events matching the filter, oldest first (keyset on the sequence)."""
+    """Events matching the filter, oldest first (keyset on the sequence). A child's events
+    include those of the records merged into its own."""
     aware_range(audit_filter.recorded_from, audit_filter.recorded_to)
+    if audit_filter.child_id is not None:
+        merged = await merged_into(session, audit_filter.child_id)
+        audit_filter = replace(audit_filter, merged_child_ids=merged)
     after_sequence = None
     if after is not None:
         (raw,) = decode_cursor(after, 1)
@@ -70,7 +77,27 @@ async def child_as_of(
 ) -> dict[str, Any] | None:
     """The child as recorded at `at`; None before its intake."""
     aware(at, "at")
-    return await history.child_as_of(session, child_id, at)
+    return await history.child_as_of(session, child_id, at, await merged_into(session, child_id))
+
+
+async def merged_into(session: AsyncSession, child_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
+    """The records merged into this child's, in the order they were merged."""
+    rows = await session.exec(
+        select(ChildMerge.merged_child_id)
+        .where(col(ChildMerge.child_id) == child_id)
+        .order_by(col(ChildMerge.merged_at), col(ChildMerge.id))
+    )
+    return tuple(rows.all())
+
+
+async def merges_into(session: AsyncSession, child_id: uuid.UUID) -> list[ChildMerge]:
+    """The merges that made this child's record, oldest first."""
+    rows = await session.exec(
+        select(ChildMerge)
+        .where(col(ChildMerge.child_id) == child_id)
+        .order_by(col(ChildMerge.merged_at), col(ChildMerge.id))
+    )
+    return list(rows.all())
 
 
 async def verification(

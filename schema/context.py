@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
+from resolvers.duplicates import PossibleDuplicate
 from resolvers.idempotency import Claim
 from resolvers.live import AlertBroker
 from resolvers.unit import Actor, Clock
@@ -40,6 +42,8 @@ class Context:
     connection_params: dict[str, object] | None = None
     # The Idempotency-Key the request's mutation claims in its transaction; None without one.
     idempotency: Claim | None = None
+    # Finds the possible duplicates of every child the request asks them of, in one go.
+    duplicates: DataLoader[uuid.UUID, list[PossibleDuplicate]] | None = None
 
 
 Info = StrawberryInfo[Context, None]

@@ -7,13 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import Selection
 
 import models
-from resolvers import reads
+from resolvers import duplicates, reads
 from schema.context import Info
 from schema.lookahead import child_selections, include_for
-from schema.types.records import Child, as_node
+from schema.types.records import Child, PossibleDuplicate, as_node
 
 
 @asynccontextmanager
@@ -67,3 +68,36 @@ async def load_node(
 def field_selections(info: Info, *path: str) -> list[Selection]:
     """The selections under this field, then under `path` (e.g. "child" in a payload)."""
     return child_selections(info.selected_fields[0].selections, *path)
+
+
+async def present_duplicates(
+    info: Info,
+    found: list[duplicates.PossibleDuplicate],
+    selections: Iterable[Selection],
+    session: AsyncSession | None = None,
+) -> list[PossibleDuplicate]:
+    """The API's possible duplicates, each with its child loaded as `selections` ask."""
+    if not found:
+        return []
+    children = await load_children(info, [d.child_id for d in found], selections, session)
+    by_id = {c.record_id: c for c in children}
+    return [
+        PossibleDuplicate(child=by_id[d.child_id], similarity=d.similarity, reasons=list(d.reasons))
+        for d in found
+        if d.child_id in by_id
+    ]
+
+
+async def duplicates_of(info: Info, child_id: uuid.UUID) -> list[PossibleDuplicate]:
+    """`Child.possibleDuplicates`: looked for once for all the children of a request."""
+    context = info.context
+    if context.duplicates is None:
+
+        async def look_for(ids: list[uuid.UUID]) -> list[list[duplicates.PossibleDuplicate]]:
+            async with context.read_sessions() as session:
+                found = await duplicates.of_children(session, ids)
+            return [found.get(i, []) for i in ids]
+
+        context.duplicates = DataLoader(load_fn=look_for)
+    found = await context.duplicates.load(child_id)
+    return await present_duplicates(info, found, field_selections(info, "child"))

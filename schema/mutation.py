@@ -11,17 +11,30 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models
-from resolvers import addresses, alerts, contact, court, custody, docket, partners, tokens
+from resolvers import (
+    addresses,
+    alerts,
+    contact,
+    court,
+    custody,
+    docket,
+    duplicates,
+    merge,
+    partners,
+    tokens,
+)
 from resolvers.errors import DomainError
 from resolvers.unit import Actor as ActorRecord
 from schema.context import Info
 from schema.errors import UserError, mutate
 from schema.ids import decode
-from schema.loading import field_selections, load_children, load_node
+from schema.loading import field_selections, load_children, load_node, present_duplicates
+from schema.lookahead import selects
 from schema.permissions import (
     CanChangeCases,
     CanManagePartners,
     CanManageTokens,
+    CanMergeChildren,
     CanRecordHearings,
     CanUpdateAlerts,
 )
@@ -32,6 +45,7 @@ from schema.types.inputs import (
     ImportDocketInput,
     IntakeChildInput,
     IssueNoticeInput,
+    MergeChildrenInput,
     RecordAddressInput,
     RecordContactAttemptInput,
     RecordCustodyEventInput,
@@ -61,6 +75,7 @@ from schema.types.payloads import (
     DocketRowError,
     HearingPayload,
     ImportDocketPayload,
+    MergeChildrenPayload,
     NoticePayload,
     RepresentationPayload,
     RevokeApiTokenPayload,
@@ -68,6 +83,7 @@ from schema.types.payloads import (
 from schema.types.records import (
     Address,
     Child,
+    ChildMerge,
     ContactAttempt,
 )
 
@@ -79,6 +95,28 @@ async def _selected_child(info: Info, session: AsyncSession, child_id: uuid.UUID
 
 async def _child_answer(info: Info, session: AsyncSession, child: models.Child) -> ChildPayload:
     return ChildPayload(child=await _selected_child(info, session, child.id))
+
+
+async def _intake_answer(info: Info, session: AsyncSession, child: models.Child) -> ChildPayload:
+    answer = await _child_answer(info, session, child)
+    if selects(info.selected_fields[0].selections, "possibleDuplicates"):
+        found = await duplicates.of_children(session, [child.id])
+        answer.possible_duplicates = await present_duplicates(
+            info,
+            found.get(child.id, []),
+            field_selections(info, "possibleDuplicates", "child"),
+            session,
+        )
+    return answer
+
+
+async def _merge_answer(
+    info: Info, session: AsyncSession, merged: tuple[models.Child, models.ChildMerge]
+) -> MergeChildrenPayload:
+    child, link = merged
+    return MergeChildrenPayload(
+        child=await _selected_child(info, session, child.id), merge=ChildMerge.from_row(link)
+    )
 
 
 async def _address_answer(info: Info, session: AsyncSession, row: models.Address) -> AddressPayload:
@@ -142,8 +180,32 @@ class CustodyMutations:
                 apprehended_at=input.apprehended_at,
                 facility=input.facility,
             ),
-            partial(_child_answer, info),
+            partial(_intake_answer, info),
             ChildPayload,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[CanMergeChildren],
+        description="Two records of one child made one (SUPERVISOR): the merged record's "
+        "custody events, addresses, notices, hearings, contact attempts, counsel and alerts "
+        "move to the kept record, the merged row is removed, and both histories stay whole: "
+        "the kept child's history includes the merged record's.",
+    )
+    async def merge_children(self, info: Info, input: MergeChildrenInput) -> MergeChildrenPayload:
+        return await mutate(
+            info,
+            "mergeChildren",
+            input.reason,
+            lambda unit: merge.merge_children(
+                unit,
+                kept_id=decode(input.keep_child_id, "Child", "keepChildId"),
+                merged_id=decode(input.merge_child_id, "Child", "mergeChildId"),
+                reason=input.reason,
+                kept_expected_version=input.keep_expected_version,
+                merged_expected_version=input.merge_expected_version,
+            ),
+            partial(_merge_answer, info),
+            MergeChildrenPayload,
         )
 
     @strawberry.mutation(permission_classes=[CanChangeCases])

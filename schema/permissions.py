@@ -40,6 +40,13 @@ class CanChangeCases(RolePermission):
     message = "Your role may not change case records."
 
 
+class CanMergeChildren(RolePermission):
+    """Two records made one moves a child's whole case: a supervisor's decision."""
+
+    allowed = frozenset({Role.SUPERVISOR})
+    message = "Only a SUPERVISOR may merge records."
+
+
 class CanManageTokens(RolePermission):
     allowed = frozenset({Role.ADMIN})
     message = "Only an ADMIN may create or revoke API tokens."

@@ -24,5 +24,6 @@ for _enum in (
     enums.AlertStatus,
     enums.DeliveryStatus,
     enums.PartnerField,
+    enums.DuplicateReason,
 ):
     strawberry.enum(_enum)

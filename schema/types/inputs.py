@@ -136,6 +136,18 @@ class TransferToHhsInput:
     reason: str | None = None
 
 
+@strawberry.input(
+    description="Make two records of one child one: everything the merged record holds moves "
+    "to the kept one, whose own fields stand."
+)
+class MergeChildrenInput:
+    keep_child_id: strawberry.ID
+    merge_child_id: strawberry.ID
+    reason: str = strawberry.field(description="Why the two are one child; required.")
+    keep_expected_version: int | None = None
+    merge_expected_version: int | None = None
+
+
 @strawberry.input
 class ReleaseToSponsorInput:
     child_id: strawberry.ID

@@ -10,9 +10,11 @@ from schema.types.records import (
     Address,
     Alert,
     Child,
+    ChildMerge,
     ContactAttempt,
     Hearing,
     Notice,
+    PossibleDuplicate,
     Representation,
 )
 
@@ -20,6 +22,19 @@ from schema.types.records import (
 @strawberry.type
 class ChildPayload:
     child: Child | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    possible_duplicates: list[PossibleDuplicate] = strawberry.field(
+        default_factory=list,
+        description="intakeChild: records already on file that may be this same child. A "
+        "warning, not an error: the intake is recorded all the same. Empty for the other "
+        "mutations.",
+    )
+
+
+@strawberry.type
+class MergeChildrenPayload:
+    child: Child | None = strawberry.field(default=None, description="The record kept.")
+    merge: ChildMerge | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

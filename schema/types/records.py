@@ -18,6 +18,7 @@ from models.enums import (
     ContactOutcome,
     CustodyEventKind,
     CustodyStatus,
+    DuplicateReason,
     HearingStatus,
     HearingType,
     LocationStatus,
@@ -272,6 +273,23 @@ class Child(Node):
             rows = await history.reads_of(session, self.record_id, first=first)
         return [AccessRecord.from_row(r) for r in rows]
 
+    @strawberry.field(
+        description="Other records that may be this same child, likeliest first: a name spelled "
+        "differently on the same birth date, or the A-number one keystroke off. For a person "
+        "to check; `mergeChildren` makes two records one."
+    )
+    async def possible_duplicates(self, info: Info) -> list["PossibleDuplicate"]:
+        # Here, not at the top: schema.loading imports this module.
+        from schema.loading import duplicates_of
+
+        return await duplicates_of(info, self.record_id)
+
+    @strawberry.field(description="The records merged into this one, oldest first.")
+    async def merges(self, info: Info) -> list["ChildMerge"]:
+        async with info.context.read_sessions() as session:
+            rows = await history.merges_into(session, self.record_id)
+        return [ChildMerge.from_row(r) for r in rows]
+
     @classmethod
     def from_row(cls, row: models.Child, include: Include, reading: Reading) -> "Child":
         def many(relation: str, convert: Any) -> list[Any]:
@@ -313,6 +331,37 @@ class Child(Node):
             contact_attempts=many("contact_attempts", ContactAttempt.from_row),
             all_alerts=many("alerts", Alert.from_row),
             record_id=row.id,
+        )
+
+
+@strawberry.type(
+    description="Another record that may be this same child: a warning for a person to "
+    "check, not a finding."
+)
+class PossibleDuplicate:
+    child: Child
+    similarity: float = strawberry.field(description="How alike the two names are, 0 to 1.")
+    reasons: list[DuplicateReason]
+
+
+@strawberry.type(
+    description="A second record of a child, merged into this one: its records were moved "
+    "here and its own row removed. Its history is kept under its own ID and is part of this "
+    "child's history."
+)
+class ChildMerge:
+    merged_child_id: strawberry.ID = strawberry.field(
+        description="The merged record's ID, as its history events still name it."
+    )
+    merged_a_number: str
+    merged_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.ChildMerge) -> "ChildMerge":
+        return cls(
+            merged_child_id=encode("Child", row.merged_child_id),
+            merged_a_number=row.merged_a_number,
+            merged_at=row.merged_at,
         )
 
 

@@ -373,6 +373,27 @@ async def call_set_partner_active(api: Api, clock: Clock) -> Call:
     )
 
 
+MERGE_CHILDREN = """
+mutation Merge($input: MergeChildrenInput!) {
+  mergeChildren(input: $input) { child { id } merge { mergedChildId } userErrors { code message } }
+}"""
+
+
+async def call_merge_children(api: Api, clock: Clock) -> Call:
+    kept = await intake_child(api, clock)
+    merged = await intake_child(api, clock, firstName="Ana Lucia")
+    return Call(
+        MERGE_CHILDREN,
+        {
+            "input": {
+                "keepChildId": kept["id"],
+                "mergeChildId": merged["id"],
+                "reason": "Two intakes of one child",
+            }
+        },
+    )
+
+
 # The role table of API.md, for every root field and mutation served today.
 QUERIES: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "me": (call_me, EVERYONE),
@@ -409,6 +430,7 @@ MUTATIONS: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "revokeApiToken": (call_revoke_token, frozenset({Role.ADMIN})),
     "registerPartner": (call_register_partner, frozenset({Role.ADMIN})),
     "setPartnerActive": (call_set_partner_active, frozenset({Role.ADMIN})),
+    "mergeChildren": (call_merge_children, frozenset({Role.SUPERVISOR})),
 }
 OPERATIONS = {**QUERIES, **MUTATIONS}
 

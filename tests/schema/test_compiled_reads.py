@@ -416,7 +416,7 @@ def covered_schema() -> graphql.GraphQLSchema:
     that every generated query is one it should answer (or refuse for its arguments)."""
     pruned = graphql.build_schema(schema.as_str())
     for type_name, names in {
-        "Child": ("alerts", "history", "accessLog"),
+        "Child": ("alerts", "history", "accessLog", "possibleDuplicates", "merges"),
         "Sponsor": ("children",),
         "Address": ("issues",),
         "Hearing": ("child",),
