@@ -82,7 +82,9 @@ function entriesOf(child, history) {
   const shown = new Set(entries.map((entry) => entry.id));
   for (const event of history) {
     if (!shown.has(event.entityId)) {
-      const what = event.entityId === child.id ? "Case record" : event.entityType;
+      // A record merged into this one keeps its own ID in the history.
+      const what =
+        event.entityId === child.id ? "Case record" : event.entityType === "Child" ? "Merged record" : event.entityType;
       const fields = event.changes.map((c) => c.field).join(", ");
       entries.push({ kind: "record", id: null, event, when: new Date(event.recordedAt), text: `${what} (${event.action}): ${fields}` });
     }

@@ -145,8 +145,9 @@ async def test_the_kept_child_as_of_before_the_merge_is_its_own_record_alone(
 ) -> None:
     # given
     kept, merged = await two_records_of_one_child(api, clock)
-    history = (await api.data(HISTORY, {"id": kept["id"]}))["child"]["history"]
-    last_before = max(e["node"]["recordedAt"] for e in history["edges"])
+    # the moment both records were whole, just before the merge
+    merged_history = (await api.data(HISTORY, {"id": merged["id"]}))["child"]["history"]
+    last_before = max(e["node"]["recordedAt"] for e in merged_history["edges"])
     await ok_merge(api, merging(kept, merged))
     history = (await api.data(HISTORY, {"id": kept["id"]}))["child"]["history"]
     merged_at = max(e["node"]["recordedAt"] for e in history["edges"])
@@ -209,6 +210,33 @@ async def test_a_merged_record_leaves_the_sweep_nothing_to_trip_on(
 
     # then
     assert result is not None
+    report = await verify_database(engine)
+    assert report.valid, report.problems
+
+
+async def test_a_record_merged_twice_over_keeps_every_history(
+    api: Api, clock: Clock, engine: AsyncEngine
+) -> None:
+    # given: three records of one child, the first merged into the second
+    first = await intake_child(api, clock)
+    second = await intake_child(api, clock, firstName="Ana Lucia")
+    third = await intake_child(api, clock, firstName="Anna Lucia")
+    await ok_merge(api, merging(second, first))
+    clock.advance(hours=1)
+
+    # when: the second into the third
+    payload = await ok_merge(api, merging(third, second))
+
+    # then: the third links both, and its history begins with the first's intake
+    merges = payload["child"]["merges"]
+    assert [m["mergedChildId"] for m in merges] == [first["id"], second["id"]]
+    history = (await api.data(HISTORY, {"id": third["id"]}))["child"]["history"]
+    intakes = [
+        e["node"]["entityId"]
+        for e in history["edges"]
+        if e["node"]["action"] == "intakeChild" and e["node"]["entityType"] == "Child"
+    ]
+    assert intakes == [first["id"], second["id"], third["id"]]
     report = await verify_database(engine)
     assert report.valid, report.problems
 
