@@ -24,6 +24,7 @@ from models import (
     ChildMerge,
     ContactAttempt,
     CustodyEvent,
+    FieldOffice,
     Hearing,
     Notice,
     Partner,
@@ -45,6 +46,7 @@ AUDITED: dict[type, str] = {
     ApiToken: "ApiToken",
     Partner: "Partner",
     ChildMerge: "ChildMerge",
+    FieldOffice: "FieldOffice",
 }
 TABLE_OF: dict[str, type] = {name: table for table, name in AUDITED.items()}
 

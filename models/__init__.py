@@ -10,6 +10,7 @@ from models.hearing import Hearing
 from models.idempotency import IdempotencyKey
 from models.merge import ChildMerge
 from models.notice import Notice
+from models.office import FieldOffice
 from models.partner import Partner, PartnerDelivery, PartnerSecret
 from models.representation import Representation
 from models.sponsor import Sponsor
@@ -26,6 +27,7 @@ __all__ = [
     "ChildMerge",
     "ContactAttempt",
     "CustodyEvent",
+    "FieldOffice",
     "Hearing",
     "IdempotencyKey",
     "Notice",

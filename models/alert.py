@@ -41,5 +41,11 @@ class Alert(SQLModel, table=True):
     # A person's resolution stands while the condition holds: the system raises the kind
     # again only on a new cause (see resolvers/alert_rules.py).
     resolved_by: str | None = Field(default=None, max_length=100)
+    # When the alert should have been acted on: raised_at plus its kind's response time
+    # (resolvers/alert_rules.py). None for alerts raised before due times were kept, which
+    # a work queue takes as due when raised.
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The officer (token name) working the alert; None: nobody yet.
+    assigned_to: str | None = Field(default=None, max_length=100)
 
     child: "Child" = Relationship(back_populates="alerts", sa_relationship_kwargs={"lazy": "raise"})

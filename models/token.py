@@ -20,6 +20,8 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # None: never
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The field office an officer works at (its code); None for roles and people without one.
+    office: str | None = Field(default=None, max_length=10)
 
 
 class ApiTokenUse(SQLModel, table=True):

@@ -434,3 +434,55 @@ RULES = (
         turned=_hearing_came_near_or_passed,
     ),
 )
+
+
+# How soon each kind of alert should be acted on, and what acting on it means: an alert's due
+# time (raised + within) orders the work queues (resolvers/work.py).
+@dataclass(frozen=True)
+class Response:
+    """How soon an alert of a kind should be acted on, and what acting on it means."""
+
+    within: timedelta
+    next_step: str
+
+
+RESPONSES: dict[AlertKind, Response] = {
+    AlertKind.TRANSFER_OVERDUE: Response(
+        timedelta(hours=12),
+        "Transfer the child to HHS custody, or record why the transfer cannot happen yet.",
+    ),
+    AlertKind.FAILED_TO_APPEAR: Response(
+        timedelta(days=1),
+        "Reach the child and the sponsor now: visit the current address, call the sponsor, "
+        "record each contact attempt, and tell the court what you find.",
+    ),
+    AlertKind.LOCATION_UNKNOWN: Response(
+        timedelta(days=1),
+        "Find where the child lives: call the sponsor, visit the last address, ask HHS; "
+        "record each contact attempt and any new address.",
+    ),
+    AlertKind.ADDRESS_ISSUE: Response(
+        timedelta(days=3),
+        "Confirm the address with the sponsor (the unit number, who else lives there) and "
+        "record the corrected address or verify it.",
+    ),
+    AlertKind.NOTICE_NOT_SERVED: Response(
+        timedelta(days=7),
+        "Serve the Notice to Appear at the current address and record the service.",
+    ),
+    AlertKind.ADDRESS_UNVERIFIED: Response(
+        timedelta(days=7),
+        "Verify the current address by a visit or a call that reaches the child there, and "
+        "record the contact attempt.",
+    ),
+    AlertKind.HEARING_WITHOUT_COUNSEL: Response(
+        timedelta(days=7),
+        "Give the child and the sponsor the list of free legal service providers before the "
+        "hearing; record counsel once entered.",
+    ),
+}
+
+
+def due_at(kind: AlertKind, raised_at: datetime) -> datetime:
+    """When an alert of `kind` raised at `raised_at` should have been acted on."""
+    return raised_at + RESPONSES[kind].within

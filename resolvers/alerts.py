@@ -28,6 +28,7 @@ from resolvers.alert_rules import (
     AlertThresholds,
     Moments,
     Rule,
+    due_at,
 )
 from resolvers.errors import InvalidTransition, NotFound
 from resolvers.live import note_raised
@@ -173,12 +174,14 @@ def _states(rules: tuple[Rule, ...]) -> Select[Any]:
 
 
 def _new_alert(unit: Unit, child_id: uuid.UUID, rule: Rule) -> Alert:
+    raised_at = unit.now()
     alert = Alert(
         child_id=child_id,
         kind=rule.kind,
         status=AlertStatus.OPEN,
-        raised_at=unit.now(),
+        raised_at=raised_at,
         detail=rule.detail,
+        due_at=due_at(rule.kind, raised_at),
     )
     note_raised(unit.session.sync_session, alert.id, rule.kind)
     return alert
@@ -200,6 +203,8 @@ async def _raise_in_bulk(unit: Unit, children: Sequence[uuid.UUID], rule: Rule) 
                 "detail": rule.detail,
                 "resolved_at": None,
                 "resolved_by": None,
+                "due_at": due_at(rule.kind, raised_at),
+                "assigned_to": None,
             }
             for key, child_id in zip(keys, children[start : start + _BULK_ALERTS], strict=True)
         ]

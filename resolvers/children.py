@@ -17,6 +17,7 @@ from models.enums import (
 from resolvers.alerts import evaluate_child
 from resolvers.case_summary import summarise
 from resolvers.errors import NotFound, VersionConflict
+from resolvers.offices import assign_offices
 from resolvers.unit import Unit
 
 IN_CUSTODY = frozenset({CustodyStatus.IN_DHS_CUSTODY, CustodyStatus.IN_HHS_CUSTODY})
@@ -53,16 +54,18 @@ async def current_address(unit: Unit, child_id: uuid.UUID) -> Address | None:
 
 async def record_changed(unit: Unit, child: Child, triggers: Collection[AlertKind] = ()) -> None:
     """Count one change of the child's case record and recompute what derives from it: the
-    location status, the case summary and the child's alerts. Called once per mutation,
+    location status, the field office, the case summary and the child's alerts. Called once per mutation,
     after its writes; `triggers` are the alert kinds the change itself causes (beyond those
     seen here: an address written, the location turning UNKNOWN)."""
     triggered = set(triggers)
     pending = (*unit.session.new, *unit.session.dirty)
-    if any(isinstance(row, Address) and row.child_id == child.id for row in pending):
+    moved = any(isinstance(row, Address) and row.child_id == child.id for row in pending)
+    if moved:
         triggered.add(AlertKind.ADDRESS_ISSUE)
     was = child.location_status
     child.version += 1
     await unit.session.flush()
+    await assign_offices(unit, [child], moved={child.id} if moved else ())
     child.location_status = await _location_status(unit, child)
     if child.location_status == LocationStatus.UNKNOWN and was != LocationStatus.UNKNOWN:
         triggered.add(AlertKind.LOCATION_UNKNOWN)

@@ -26,6 +26,7 @@ from resolvers.alerts import evaluate_children
 from resolvers.case_summary import summarise
 from resolvers.court import OUTCOMES, court_code
 from resolvers.errors import DomainError, InvalidInput
+from resolvers.offices import assign_offices
 from resolvers.unit import Actor, Clock, open_unit
 from resolvers.validation import CLOCK_SKEW, a_number
 
@@ -288,6 +289,9 @@ async def _apply(
             if child.id in changed:
                 child.version += 1  # hearings leave the location status as it is
                 session.add(child)
+        await session.flush()
+        # A child no office covered may be covered by its new hearing's court.
+        await assign_offices(unit, [c for c in children.values() if c.id in changed])
         await summarise(unit, changed)
         await evaluate_children(unit, changed, HEARING_KINDS)
     # Counted once the batch has committed.

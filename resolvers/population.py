@@ -266,6 +266,7 @@ class Population:
             "location_status": LocationStatus.VERIFIED,
             "version": 1,
             "sponsor_id": None,
+            "field_office": None,
         }
         rows.children.append(child)
         event = self._custody_event_maker(chance, rows, child_id)

@@ -2,7 +2,7 @@
 is loaded for the whole page in one statement (selectinload), and nothing loads lazily."""
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -36,6 +36,8 @@ Include = Mapping[str, "Include"]
 ISSUES = "@issues"
 
 Record = TypeVar("Record", bound=SQLModel)
+# Alerts still to act on.
+ACTIVE_ALERTS = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
 
 @dataclass
@@ -432,6 +434,45 @@ async def alerts_page(
         conditions,
         [col(Alert.raised_at), col(Alert.id)],
         lambda a: (a.raised_at.isoformat(), str(a.id)),
+        first=first,
+        after=after,
+        with_total=with_total,
+    )
+    page = Page(rows, cursors, has_next, after is not None, total)
+    return page, await _complete(session, rows, Alert, include, now)
+
+
+# A work queue's order: oldest due first (an alert raised before due times were kept is due
+# when raised), ties by id.
+ALERT_DUE = func.coalesce(col(Alert.due_at), col(Alert.raised_at))
+
+
+async def work_queue_page(
+    session: AsyncSession,
+    office: str,
+    kinds: Collection[AlertKind] | None,
+    include: Include,
+    now: datetime,
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    with_total: bool = False,
+) -> tuple[Page[Alert], Reading]:
+    """The open and acknowledged alerts of the office's children, of `kinds` (None: all),
+    oldest due first."""
+    conditions: list[ColumnElement[bool]] = [
+        col(Alert.status).in_(ACTIVE_ALERTS),
+        col(Alert.child_id).in_(select(Child.id).where(col(Child.field_office) == office)),
+    ]
+    if kinds:
+        conditions.append(col(Alert.kind).in_(list(kinds)))
+    rows, cursors, has_next, total = await _paged(
+        session,
+        Alert,
+        include,
+        conditions,
+        [ALERT_DUE, col(Alert.id)],
+        lambda a: ((a.due_at or a.raised_at).isoformat(), str(a.id)),
         first=first,
         after=after,
         with_total=with_total,

@@ -20,6 +20,7 @@ from models import ApiToken, ApiTokenUse
 from models.db import WRITE_OPTION
 from models.enums import Role
 from resolvers.errors import Duplicate, InvalidInput, InvalidTransition, NotFound
+from resolvers.offices import existing_office
 from resolvers.unit import Actor, Unit
 from resolvers.validation import aware, required_text
 
@@ -41,6 +42,7 @@ class TokenListing:
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+    office: str | None = None
 
 
 def token_hash(token: str) -> str:
@@ -49,13 +51,24 @@ def token_hash(token: str) -> str:
 
 
 async def create_api_token(
-    unit: Unit, *, name: str, role: Role, expires_at: datetime | None = None
+    unit: Unit,
+    *,
+    name: str,
+    role: Role,
+    expires_at: datetime | None = None,
+    office: str | None = None,
 ) -> tuple[str, Actor]:
-    """A new token for `name` in `role`, valid until `expires_at` (None: until revoked);
-    returns the token (never stored) and its actor."""
+    """A new token for `name` in `role`, valid until `expires_at` (None: until revoked), for
+    someone working at field office `office` (OFFICER and SUPERVISOR only); returns the token
+    (never stored) and its actor."""
     clean = required_text(name, "name")
     if expires_at is not None and aware(expires_at, "expiresAt") <= unit.now():
         raise InvalidInput("The expiry must be in the future.", ["expiresAt"])
+    code = None
+    if office is not None:
+        if role not in (Role.OFFICER, Role.SUPERVISOR):
+            raise InvalidInput("Only officers and supervisors work at a field office.", ["office"])
+        code = await existing_office(unit.session, office)
     taken = await unit.session.exec(select(ApiToken.id).where(col(ApiToken.name) == clean))
     if taken.first() is not None:
         raise Duplicate(
@@ -69,13 +82,14 @@ async def create_api_token(
             token_hash=token_hash(token),
             created_at=unit.now(),
             expires_at=expires_at,
+            office=code,
         )
     )
     try:
         await unit.session.flush()
     except IntegrityError as error:
         raise Duplicate("A token with this name exists.", ["name"]) from error
-    return token, Actor(name=clean, role=role)
+    return token, Actor(name=clean, role=role, office=code)
 
 
 async def revoke_api_token(unit: Unit, *, name: str) -> ApiToken:
@@ -112,6 +126,7 @@ async def list_api_tokens(session: AsyncSession) -> list[TokenListing]:
             expires_at=token.expires_at,
             revoked_at=token.revoked_at,
             last_used_at=last_used_at,
+            office=token.office,
         )
         for token, last_used_at in rows
     ]
@@ -135,7 +150,7 @@ async def authenticate(session: AsyncSession, token: str, *, now: datetime) -> A
         stored.expires_at is not None and stored.expires_at <= now
     ):
         return None
-    actor = Actor(name=stored.name, role=Role(stored.role))
+    actor = Actor(name=stored.name, role=Role(stored.role), office=stored.office)
     if last_used_at is None or now - last_used_at >= USE_RECORDED_EVERY:
         await _record_use(session, stored.id, now)
     return actor
@@ -153,6 +168,7 @@ _TOKEN_BY_HASH = (
         _TOKENS.c.role,
         _TOKENS.c.revoked_at,
         _TOKENS.c.expires_at,
+        _TOKENS.c.office,
         _USES.c.last_used_at,
     )
     .outerjoin(_USES, _USES.c.token_id == _TOKENS.c.id)

@@ -18,10 +18,12 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is calling: the token's name (the actor's name in the history) and its role."""
+    """Who is calling: the token's name (the actor's name in the history), its role, and the
+    field office it works at (None: no office)."""
 
     name: str
     role: Role
+    office: str | None = None
 
 
 @dataclass

@@ -73,6 +73,7 @@ _COLUMNS: dict[str, frozenset[str]] = {
             "custodyStatus",
             "locationStatus",
             "version",
+            "fieldOffice",
         }
     ),
     "Sponsor": frozenset({"firstName", "lastName", "relationship", "phone"}),

@@ -20,8 +20,10 @@ from resolvers import (
     docket,
     duplicates,
     merge,
+    offices,
     partners,
     tokens,
+    work,
 )
 from resolvers.errors import DomainError
 from resolvers.unit import Actor as ActorRecord
@@ -31,7 +33,9 @@ from schema.ids import decode
 from schema.loading import field_selections, load_children, load_node, present_duplicates
 from schema.lookahead import selects
 from schema.permissions import (
+    CanAssignAlerts,
     CanChangeCases,
+    CanManageOffices,
     CanManagePartners,
     CanManageTokens,
     CanMergeChildren,
@@ -59,6 +63,13 @@ from schema.types.inputs import (
     UpdateAlertInput,
     VerifyAddressInput,
 )
+from schema.types.offices import (
+    AssignAlertInput,
+    FieldOffice,
+    FieldOfficePayload,
+    SetFieldOfficeInput,
+    TransferChildInput,
+)
 from schema.types.partners import (
     Partner,
     PartnerPayload,
@@ -82,6 +93,7 @@ from schema.types.payloads import (
 )
 from schema.types.records import (
     Address,
+    Alert,
     Child,
     ChildMerge,
     ContactAttempt,
@@ -346,7 +358,11 @@ class AccessMutations:
             "createApiToken",
             None,
             lambda unit: tokens.create_api_token(
-                unit, name=input.name, role=input.role, expires_at=input.expires_at
+                unit,
+                name=input.name,
+                role=input.role,
+                expires_at=input.expires_at,
+                office=input.office,
             ),
             _token_answer,
             CreateApiTokenPayload,
@@ -579,6 +595,81 @@ async def _partner_answer(_session: AsyncSession, partner: models.Partner) -> Pa
     return PartnerPayload(partner=Partner.from_row(partner))
 
 
+async def _office_answer(_session: AsyncSession, office: models.FieldOffice) -> FieldOfficePayload:
+    return FieldOfficePayload(office=FieldOffice.from_row(office))
+
+
+async def _alert_answer(info: Info, session: AsyncSession, alert: models.Alert) -> AlertPayload:
+    node = await load_node(
+        info, models.Alert, "Alert", alert.id, field_selections(info, "alert"), session
+    )
+    return AlertPayload(alert=node if isinstance(node, Alert) else None)
+
+
+@strawberry.type
+class OfficeMutations:
+    @strawberry.mutation(
+        permission_classes=[CanManageOffices],
+        description="Create a field office or replace what it covers (ADMIN). A court or a ZIP "
+        "prefix belongs to one office at most.",
+    )
+    async def set_field_office(self, info: Info, input: SetFieldOfficeInput) -> FieldOfficePayload:
+        return await mutate(
+            info,
+            "setFieldOffice",
+            input.reason,
+            lambda unit: offices.set_field_office(
+                unit,
+                code=input.code,
+                name=input.name,
+                courts=input.courts,
+                zip_prefixes=input.zip_prefixes,
+            ),
+            _office_answer,
+            FieldOfficePayload,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[CanChangeCases],
+        description="Move the child's case to another field office, for a reason. It stays "
+        "there until the child moves or is transferred again; its alerts go back to nobody.",
+    )
+    async def transfer_child(self, info: Info, input: TransferChildInput) -> ChildPayload:
+        return await mutate(
+            info,
+            "transferChild",
+            input.reason,
+            lambda unit: work.transfer_child(
+                unit,
+                child_id=decode(input.child_id, "Child", "childId"),
+                office=input.office,
+                reason=input.reason,
+                expected_version=input.expected_version,
+            ),
+            partial(_child_answer, info),
+            ChildPayload,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[CanAssignAlerts],
+        description="Give an open alert to an officer of the child's office, or to nobody. A "
+        "SUPERVISOR assigns anyone; an OFFICER may take an alert for themselves.",
+    )
+    async def assign_alert(self, info: Info, input: AssignAlertInput) -> AlertPayload:
+        return await mutate(
+            info,
+            "assignAlert",
+            input.reason,
+            lambda unit: work.assign_alert(
+                unit,
+                alert_id=decode(input.alert_id, "Alert", "alertId"),
+                assignee=input.assignee,
+            ),
+            partial(_alert_answer, info),
+            AlertPayload,
+        )
+
+
 @strawberry.type
 class Mutation(
     CustodyMutations,
@@ -587,5 +678,6 @@ class Mutation(
     AlertMutations,
     AccessMutations,
     PartnerMutations,
+    OfficeMutations,
 ):
     pass

@@ -47,6 +47,31 @@ class CanMergeChildren(RolePermission):
     message = "Only a SUPERVISOR may merge records."
 
 
+class CanManageOffices(RolePermission):
+    allowed = frozenset({Role.ADMIN})
+    message = "Only an ADMIN may set up field offices."
+
+
+class CanReadWorkQueues(RolePermission):
+    """An office's queue: its officers (their own office's only), supervisors and oversight."""
+
+    allowed = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.OVERSIGHT})
+    message = "Your role may not read work queues."
+
+
+class CanAssignAlerts(RolePermission):
+    """A supervisor gives alerts to officers; an officer may take one."""
+
+    allowed = frozenset({Role.OFFICER, Role.SUPERVISOR})
+    message = "An OFFICER may take an alert; only a SUPERVISOR gives one to someone else."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        actor = info.context.actor
+        if actor.role == Role.OFFICER:
+            return getattr(kwargs.get("input"), "assignee", None) == actor.name
+        return actor.role == Role.SUPERVISOR
+
+
 class CanManageTokens(RolePermission):
     allowed = frozenset({Role.ADMIN})
     message = "Only an ADMIN may create or revoke API tokens."

@@ -7,8 +7,8 @@ from typing import Annotated, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from models.enums import DeliveryStatus, Role
-from resolvers import history, oversight, partners, reads
+from models.enums import AlertKind, DeliveryStatus, Role
+from resolvers import history, offices, oversight, partners, reads
 from resolvers.errors import InvalidInput
 from schema.context import Info
 from schema.errors import as_graphql_errors
@@ -21,6 +21,7 @@ from schema.permissions import (
     CanReadHearings,
     CanReadHistory,
     CanReadPartners,
+    CanReadWorkQueues,
 )
 from schema.types.base import Actor, Node
 from schema.types.connections import Connection
@@ -32,6 +33,7 @@ from schema.types.history import (
     with_global_ids,
 )
 from schema.types.inputs import AlertFilter, AuditFilter, ChildFilter, HearingFilter
+from schema.types.offices import FieldOffice
 from schema.types.oversight import OversightReport
 from schema.types.partners import Partner, PartnerDelivery
 from schema.types.records import NODE_TABLES, Alert, Child, Hearing
@@ -271,6 +273,51 @@ class PartnerQueries:
 
 
 @strawberry.type
+class OfficeQueries:
+    @strawberry.field(permission_classes=[CanReadCases], description="By code.")
+    async def field_offices(self, info: Info) -> list[FieldOffice]:
+        async with info.context.read_sessions() as session:
+            rows = await offices.field_offices(session)
+        return [FieldOffice.from_row(r) for r in rows]
+
+    @strawberry.field(
+        permission_classes=[CanReadWorkQueues],
+        description="The office's open and acknowledged alerts (of `kinds`, or all), oldest "
+        "due first, each with its next step and who works it. `office` defaults to the "
+        "caller's; an OFFICER reads only their own office's queue.",
+    )
+    async def work_queue(
+        self,
+        info: Info,
+        office: str | None = None,
+        kinds: list[AlertKind] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Alert]:
+        actor = info.context.actor
+        include = include_for(field_selections(info, "edges", "node"), "Alert")
+        with as_graphql_errors():
+            if office is None and actor.office is None:
+                raise InvalidInput("Name an office: your token carries none.", ["office"])
+            async with info.context.read_sessions() as session:
+                code = await offices.existing_office(session, office or actor.office or "")
+                if actor.role == Role.OFFICER and code != actor.office:
+                    raise CanReadWorkQueues.forbidden()
+                page, reading = await reads.work_queue_page(
+                    session,
+                    code,
+                    kinds,
+                    include,
+                    info.context.clock(),
+                    first=first,
+                    after=after,
+                    with_total=selects(field_selections(info), "totalCount"),
+                )
+        remember(info, reading)
+        return Connection.from_page(page, lambda row: Alert.from_row(row, include, reading))
+
+
+@strawberry.type
 class Query(
     AccessQueries,
     CaseQueries,
@@ -279,5 +326,6 @@ class Query(
     HistoryQueries,
     OversightQueries,
     PartnerQueries,
+    OfficeQueries,
 ):
     pass

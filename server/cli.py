@@ -80,7 +80,11 @@ async def _behind(engine: AsyncEngine) -> str | None:
 
 
 async def _create_token(
-    settings: Settings, name: str, role: Role, expires_in_days: int | None = None
+    settings: Settings,
+    name: str,
+    role: Role,
+    expires_in_days: int | None = None,
+    office: str | None = None,
 ) -> str:
     engine = create_engine(settings.database_url)
     try:
@@ -94,7 +98,7 @@ async def _create_token(
                 else None
             )
             token, _actor = await create_api_token(
-                unit, name=name, role=role, expires_at=expires_at
+                unit, name=name, role=role, expires_at=expires_at, office=office
             )
         return token
     finally:
@@ -132,11 +136,15 @@ def token_create(
         int | None,
         typer.Option(min=1, help="Refuse the token this many days from now (default: never)."),
     ] = None,
+    office: Annotated[
+        str | None,
+        typer.Option(help="The field office an OFFICER or SUPERVISOR works at (its code)."),
+    ] = None,
 ) -> None:
     """Create an API token and print it (on the last line). It is shown only this once."""
     settings = Settings()
     try:
-        token = asyncio.run(_create_token(settings, name, role, expires_in_days))
+        token = asyncio.run(_create_token(settings, name, role, expires_in_days, office))
     except DomainError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None
@@ -172,6 +180,7 @@ def token_list(
         {
             "name": token.name,
             "role": token.role.value,
+            "office": token.office,
             "created": _instant(token.created_at),
             "expires": _instant(token.expires_at),
             "revoked": _instant(token.revoked_at),
@@ -182,7 +191,9 @@ def token_list(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table("name", "role", "created", "expires", "revoked", "last used", title="API tokens")
+    table = Table(
+        "name", "role", "office", "created", "expires", "revoked", "last used", title="API tokens"
+    )
     for row in rows:
         table.add_row(*(value or "-" for value in row.values()))
     Console().print(table)

@@ -16,7 +16,10 @@ class Node:
 class Actor:
     name: str
     role: Role
+    office: str | None = strawberry.field(
+        default=None, description="The field office (its code) the token's holder works at."
+    )
 
     @classmethod
     def from_actor(cls, actor: ActorRecord) -> "Actor":
-        return cls(name=actor.name, role=actor.role)
+        return cls(name=actor.name, role=actor.role, office=actor.office)

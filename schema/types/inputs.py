@@ -271,6 +271,11 @@ class CreateApiTokenInput:
         description="After this instant the token is refused like an unknown one; "
         "absent: it holds until revoked.",
     )
+    office: str | None = strawberry.field(
+        default=None,
+        description="The field office (its code) an OFFICER or SUPERVISOR works at: their "
+        "work queue's, and the office whose alerts they may be assigned.",
+    )
 
 
 @strawberry.input

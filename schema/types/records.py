@@ -27,7 +27,7 @@ from models.enums import (
     SponsorRelationship,
     VerificationStatus,
 )
-from resolvers import history, reads
+from resolvers import history, reads, work
 from resolvers.history import AuditFilter
 from resolvers.reads import Include, Reading
 from schema.context import Info
@@ -213,6 +213,14 @@ class Alert(Node):
     raised_at: datetime
     child: "Child"
     detail: str
+    due_at: datetime = strawberry.field(
+        description="When it should be acted on: raised, plus its kind's response time "
+        "(an alert raised before due times were kept: when raised)."
+    )
+    assigned_to: str | None = strawberry.field(
+        description="The officer working it (a token's name); null: nobody yet."
+    )
+    next_step: str = strawberry.field(description="What acting on it means.")
 
     @classmethod
     def from_row(cls, row: models.Alert, include: Include, reading: Reading) -> "Alert":
@@ -224,6 +232,9 @@ class Alert(Node):
             raised_at=row.raised_at,
             child=Child.from_row(row.child, below, reading) if below is not None else _NOT_SELECTED,
             detail=row.detail,
+            due_at=work.due_of(row),
+            assigned_to=row.assigned_to,
+            next_step=work.next_step(row),
         )
 
 
@@ -237,6 +248,11 @@ class Child(Node):
     custody_status: CustodyStatus
     location_status: LocationStatus
     version: int
+    field_office: str | None = strawberry.field(
+        description="The field office (its code) working the case: the one covering the "
+        "current address's ZIP, else its latest hearing's court, until a transferChild; null "
+        "while no office covers the child."
+    )
     sponsor: Sponsor | None
     current_address: Address | None
     addresses: list[Address] = strawberry.field(description="Residence history, oldest first.")
@@ -316,6 +332,7 @@ class Child(Node):
             custody_status=row.custody_status,
             location_status=row.location_status,
             version=row.version,
+            field_office=row.field_office,
             sponsor=Sponsor.from_row(row.sponsor, sponsor_below, reading)
             if sponsor_below is not None and row.sponsor is not None
             else None,

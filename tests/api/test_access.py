@@ -394,6 +394,55 @@ async def call_merge_children(api: Api, clock: Clock) -> Call:
     )
 
 
+SET_FIELD_OFFICE = """
+mutation Office($input: SetFieldOfficeInput!) {
+  setFieldOffice(input: $input) { office { code } userErrors { code message } }
+}"""
+HOUSTON = {"code": "HOU", "name": "Houston", "courts": ["HOU"], "zipPrefixes": ["770"]}
+
+
+async def houston(api: Api) -> None:
+    await api.data(SET_FIELD_OFFICE, {"input": HOUSTON}, role=Role.ADMIN)
+
+
+async def call_field_offices(api: Api, clock: Clock) -> Call:
+    await houston(api)
+    return Call("query { fieldOffices { code name courts zipPrefixes } }")
+
+
+async def call_work_queue(api: Api, clock: Clock) -> Call:
+    await houston(api)
+    await released_child(api, clock)  # in Houston's ZIP: the office's child
+    return Call(
+        """query { workQueue(office: "HOU") {
+             totalCount edges { node { kind dueAt nextStep assignedTo child { id } } } } }"""
+    )
+
+
+async def call_set_field_office(api: Api, clock: Clock) -> Call:
+    return Call(SET_FIELD_OFFICE, {"input": HOUSTON})
+
+
+async def call_transfer_child(api: Api, clock: Clock) -> Call:
+    await houston(api)
+    child = await intake_child(api, clock)
+    return Call(
+        """mutation Transfer($input: TransferChildInput!) {
+             transferChild(input: $input) { child { fieldOffice } userErrors { code message } } }""",
+        {"input": {"childId": child["id"], "office": "HOU", "reason": "Placed in Houston"}},
+    )
+
+
+async def call_assign_alert(api: Api, clock: Clock) -> Call:
+    # another's name: an OFFICER may only take an alert for themselves
+    update = await call_update_alert(api, clock)
+    return Call(
+        """mutation Assign($input: AssignAlertInput!) {
+             assignAlert(input: $input) { alert { assignedTo } userErrors { code message } } }""",
+        {"input": {"alertId": update.variables["input"]["alertId"], "assignee": "test-supervisor"}},
+    )
+
+
 # The role table of API.md, for every root field and mutation served today.
 QUERIES: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "me": (call_me, EVERYONE),
@@ -408,6 +457,9 @@ QUERIES: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "oversightReport": (call_oversight_report, frozenset({Role.OVERSIGHT})),
     "partners": (call_partners, frozenset({Role.ADMIN, Role.OVERSIGHT})),
     "partnerDeliveries": (call_partner_deliveries, frozenset({Role.ADMIN, Role.OVERSIGHT})),
+    "fieldOffices": (call_field_offices, CASE_READERS),
+    # Of an office not the caller's: an OFFICER reads their own (tests/api/test_work.py).
+    "workQueue": (call_work_queue, frozenset({Role.SUPERVISOR, Role.OVERSIGHT})),
 }
 MUTATIONS: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "intakeChild": (call_intake, CASE_WRITERS),
@@ -431,6 +483,10 @@ MUTATIONS: dict[str, tuple[Prepare, frozenset[Role]]] = {
     "registerPartner": (call_register_partner, frozenset({Role.ADMIN})),
     "setPartnerActive": (call_set_partner_active, frozenset({Role.ADMIN})),
     "mergeChildren": (call_merge_children, frozenset({Role.SUPERVISOR})),
+    "setFieldOffice": (call_set_field_office, frozenset({Role.ADMIN})),
+    "transferChild": (call_transfer_child, CASE_WRITERS),
+    # To another: an OFFICER may take one for themselves (tests/api/test_work.py).
+    "assignAlert": (call_assign_alert, frozenset({Role.SUPERVISOR})),
 }
 OPERATIONS = {**QUERIES, **MUTATIONS}
 
