@@ -5,12 +5,13 @@ import re
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Address, Child, FieldOffice, Hearing
 from resolvers.errors import Duplicate, InvalidInput, NotFound
-from resolvers.unit import Unit
+from resolvers.unit import Actor, Clock, Unit, open_unit
 from resolvers.validation import required_text
 
 _CODE = re.compile(r"[A-Z0-9]{2,10}")
@@ -160,3 +161,23 @@ async def unassigned_children(unit: Unit, *, after: uuid.UUID | None, limit: int
         statement = statement.where(col(Child.id) > after)
     rows = await unit.session.exec(statement.order_by(col(Child.id)).limit(limit))
     return list(rows.all())
+
+
+async def assign_unassigned(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    clock: Clock,
+    batch: int = 1_000,
+) -> int:
+    """Give every child with no office the one that covers it, a batch of children to a
+    transaction (each change in the history); returns how many were given one. Derived, like
+    the location status, so it leaves the children's versions as they are."""
+    assigned, after = 0, None
+    while True:
+        async with open_unit(sessions, actor, "assignOffices", clock=clock) as unit:
+            children = await unassigned_children(unit, after=after, limit=batch)
+            if not children:
+                return assigned
+            assigned += await assign_offices(unit, children)
+            after = children[-1].id

@@ -24,13 +24,14 @@ from models.enums import (
     SponsorRelationship,
     VerificationStatus,
 )
-from resolvers import addresses, alerts, contact, court, custody
+from resolvers import addresses, alerts, contact, court, custody, offices
 from resolvers.addresses import AddressFields
 from resolvers.children import current_address
 from resolvers.custody import SponsorFields
 from resolvers.unit import Actor, Clock, Unit, open_unit
 
 SEEDER = Actor(name="seed", role=Role.OFFICER)
+OFFICE_SETUP = Actor(name="seed", role=Role.ADMIN)
 # The names of the tokens a demonstration prints; production refuses a database holding one.
 DEMO_TOKEN_PREFIX = "demo-"  # noqa: S105 (a name, not a secret)
 COUNTRIES = ("GT", "HN", "SV", "MX", "EC", "NI", "CO", "VE")
@@ -41,6 +42,19 @@ FACILITIES = (
     "Children's Village, Dobbs Ferry NY",
 )
 STREET_SUFFIXES = ("St", "Ave", "Rd", "Blvd", "Dr", "Ln", "Ct", "Way", "Pl")
+# One field office per court, covering between them every 3-digit ZIP prefix (first, last).
+DEMO_OFFICES = (
+    ("NYC", "New York", (0, 149)),
+    ("ATL", "Atlanta", (150, 319)),
+    ("MIA", "Miami", (320, 399)),
+    ("CHI", "Chicago", (400, 699)),
+    ("DAL", "Dallas", (700, 769)),
+    ("HOU", "Houston", (770, 849)),
+    ("LOS", "Los Angeles", (850, 935)),
+    ("SFR", "San Francisco", (936, 999)),
+)
+# The office the demonstration's OFFICER and SUPERVISOR tokens work at.
+DEMO_OFFICE = "CHI"
 T = TypeVar("T")
 
 
@@ -251,12 +265,26 @@ class DemoSeeder:
             )
 
 
+async def _demo_offices(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    async with open_unit(sessions, OFFICE_SETUP, "setFieldOffice", clock=clock) as unit:
+        unit.reason = "synthetic demonstration record"
+        for code, name, (low, high) in DEMO_OFFICES:
+            await offices.set_field_office(
+                unit,
+                code=code,
+                name=name,
+                courts=[code],
+                zip_prefixes=[f"{prefix:03d}" for prefix in range(low, high + 1)],
+            )
+
+
 async def seed_demo(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, seed: int = 2024
 ) -> int:
     """A few dozen children covering every custody status, location status and address issue.
     Returns how many children were written."""
     s = DemoSeeder(sessions, clock, seed)
+    await _demo_offices(sessions, clock)
     count = 0
 
     for days in (1, 2, 4):  # in DHS custody, one past the 72-hour transfer deadline

@@ -24,17 +24,17 @@ import migrations
 from audit.checkpoints import generate_key, load_public_key, public_pem
 from audit.export import export
 from audit.verify import Verification, read_checkpoints, verify_database, verify_file
-from models import ApiToken
+from models import ApiToken, FieldOffice
 from models.base import utc_now
 from models.db import create_engine, session_factory
 from models.enums import Role
-from resolvers import docket
+from resolvers import docket, offices
 from resolvers.alerts import SweepResult, sweep_now
 from resolvers.case_summary import stale_summaries, write_summaries
 from resolvers.errors import DomainError, InvalidInput
 from resolvers.oversight import OversightReport, oversight_report
 from resolvers.population import PopulationResult, seed_population
-from resolvers.seed import DEMO_TOKEN_PREFIX, seed_demo
+from resolvers.seed import DEMO_OFFICE, DEMO_TOKEN_PREFIX, seed_demo
 from resolvers.tokens import TokenListing, create_api_token, list_api_tokens, revoke_api_token
 from resolvers.unit import Actor, open_unit
 from resolvers.validation import past_instant
@@ -45,9 +45,11 @@ app = typer.Typer(help="casetrail: case records of unaccompanied children after 
 db_app = typer.Typer(help="The database schema.")
 token_app = typer.Typer(help="API tokens.")
 audit_app = typer.Typer(help="The tamper-evident history: verify, export, signing keys.")
+offices_app = typer.Typer(help="Field offices: what each covers, and which children are whose.")
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(offices_app, name="offices")
 
 console = Console(stderr=True)
 # What `serve` tells the person who started it goes to standard output: its standard error is
@@ -203,6 +205,84 @@ def _instant(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
 
 
+async def _set_office(
+    settings: Settings,
+    code: str,
+    name: str,
+    courts: list[str],
+    zip_prefixes: list[str],
+    reason: str | None,
+) -> FieldOffice:
+    async with _database_at_head(settings) as engine:
+        sessions = session_factory(engine, writer=True, info=settings.write_session_info())
+        async with open_unit(sessions, CLI_ACTOR, "setFieldOffice", reason=reason) as unit:
+            return await offices.set_field_office(
+                unit, code=code, name=name, courts=courts, zip_prefixes=zip_prefixes
+            )
+
+
+async def _list_offices(settings: Settings) -> list[FieldOffice]:
+    async with _database_at_head(settings) as engine, session_factory(engine)() as session:
+        return await offices.field_offices(session)
+
+
+async def _assign_offices(settings: Settings) -> int:
+    async with _database_at_head(settings) as engine:
+        sessions = session_factory(engine, writer=True, info=settings.write_session_info())
+        return await offices.assign_unassigned(sessions, CLI_ACTOR, clock=utc_now)
+
+
+@offices_app.command("set")
+def offices_set(
+    code: Annotated[str, typer.Argument(help="The office's code (HOU).")],
+    name: Annotated[str, typer.Option(help="The office's name.")],
+    court: Annotated[
+        list[str] | None, typer.Option(help="An immigration court it attends; repeat for more.")
+    ] = None,
+    zip_prefix: Annotated[
+        list[str] | None,
+        typer.Option("--zip", help="A 3- or 5-digit ZIP prefix it covers; repeat for more."),
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why; kept in the history.")] = None,
+) -> None:
+    """Create a field office, or replace its name and what it covers. Exit 1 when a court or
+    prefix is another office's, or a value is malformed (nothing changes)."""
+    try:
+        office = asyncio.run(
+            _set_office(Settings(), code, name, court or [], zip_prefix or [], reason)
+        )
+    except DomainError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    said.print(f"Field office [bold]{office.code}[/bold] ({office.name}) set.")
+
+
+@offices_app.command("list")
+def offices_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the offices as JSON.")] = False,
+) -> None:
+    """Every field office with the courts and ZIP prefixes it covers."""
+    rows = [
+        {"code": o.code, "name": o.name, "courts": o.courts, "zip_prefixes": o.zip_prefixes}
+        for o in asyncio.run(_list_offices(Settings()))
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("code", "name", "courts", "ZIP prefixes", title="Field offices")
+    for row in rows:
+        table.add_row(*(value or "-" for value in row.values()))
+    Console().print(table)
+
+
+@offices_app.command("assign")
+def offices_assign() -> None:
+    """Give every child that has no office the one covering it (after offices are first set
+    up, or cover more): its current address's ZIP, else its latest hearing's court."""
+    assigned = asyncio.run(_assign_offices(Settings()))
+    said.print(f"{assigned} children given a field office.")
+
+
 async def _prepare_demo(settings: Settings) -> list[tuple[Role, str]]:
     engine = create_engine(settings.database_url)
     try:
@@ -214,7 +294,15 @@ async def _prepare_demo(settings: Settings) -> list[tuple[Role, str]]:
     finally:
         await engine.dispose()
     return [
-        (role, await _create_token(settings, f"{DEMO_TOKEN_PREFIX}{role.value.lower()}", role))
+        (
+            role,
+            await _create_token(
+                settings,
+                f"{DEMO_TOKEN_PREFIX}{role.value.lower()}",
+                role,
+                office=DEMO_OFFICE if role in (Role.OFFICER, Role.SUPERVISOR) else None,
+            ),
+        )
         for role in Role
     ]
 

@@ -51,7 +51,15 @@ query OpenAlerts {
   }
 }
 
-query Me { me { name role } }
+query MyWorkQueue {
+  workQueue(first: 10) {
+    totalCount
+    edges { node { id kind dueAt assignedTo nextStep
+                   child { id aNumber lastName fieldOffice } } }
+  }
+}
+
+query Me { me { name role office } }
 """
 
 _URL_WRITER = "function updateURL(data) {"

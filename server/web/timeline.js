@@ -6,7 +6,7 @@ import { date, element, graphql, showError, signIn, svg } from "/assets/common.j
 const CHILD = `
 query Timeline($id: ID!) {
   child(id: $id) {
-    id aNumber firstName lastName dateOfBirth custodyStatus locationStatus
+    id aNumber firstName lastName dateOfBirth custodyStatus locationStatus fieldOffice
     sponsor { firstName lastName relationship }
     custodyEvents { id kind occurredAt facility }
     addresses { id line1 line2 city state postalCode effectiveFrom verification issues }
@@ -166,7 +166,8 @@ async function load() {
     head.replaceChildren(
       element("h2", {}, [`${child.lastName}, ${child.firstName}`]),
       element("p", {}, [
-        `A-${child.aNumber} · born ${child.dateOfBirth} · ${words(child.custodyStatus)} · location ${words(child.locationStatus)}`,
+        `A-${child.aNumber} · born ${child.dateOfBirth} · ${words(child.custodyStatus)} · location ${words(child.locationStatus)}` +
+          ` · ${child.fieldOffice ? `field office ${child.fieldOffice}` : "no field office"}`,
         child.sponsor ? ` · sponsor ${child.sponsor.firstName} ${child.sponsor.lastName} (${words(child.sponsor.relationship)})` : "",
       ]),
     );

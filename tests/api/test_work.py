@@ -193,6 +193,31 @@ async def test_a_child_with_no_address_belongs_to_its_courts_office(api: Api, cl
     assert (await child_of(api, child["id"]))["fieldOffice"] == "SNA"
 
 
+async def test_a_docket_hearing_gives_a_child_with_no_address_its_courts_office(
+    api: Api, clock: Clock
+) -> None:
+    # given
+    await set_up_offices(api)
+    child = await intake_child(api, clock)
+    csv = (
+        "a_number,court,hearing_type,scheduled_for,status,in_absentia_order\n"
+        f"{child['aNumber']},SNA,MASTER_CALENDAR,{iso(clock() + timedelta(days=30))},,\n"
+    )
+
+    # when
+    payload = await mutate(
+        api,
+        "mutation I($input: ImportDocketInput!) { importDocket(input: $input) "
+        "{ created userErrors { code } } }",
+        "importDocket",
+        {"csv": csv},
+    )
+
+    # then
+    assert payload["created"] == 1
+    assert (await child_of(api, child["id"]))["fieldOffice"] == "SNA"
+
+
 async def test_a_transfer_stands_until_the_child_moves(api: Api, clock: Clock) -> None:
     # given
     await set_up_offices(api)

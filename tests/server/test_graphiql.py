@@ -3,13 +3,14 @@ which runs; in demo mode a token in its headers; and nothing typed written into 
 
 import json
 import re
+from datetime import timedelta
 
 from graphql import OperationDefinitionNode, parse
 
 from models.enums import Role
 from server.graphiql import EXAMPLE_OPERATIONS, graphiql_html
 from tests.conftest import Api, Clock
-from tests.factories import released_child
+from tests.factories import CONTACT_ATTEMPT, iso, ok, released_child
 
 
 def test_the_page_shows_the_given_headers_and_keeps_what_is_typed_out_of_the_url() -> None:
@@ -29,8 +30,30 @@ def test_the_page_shows_the_given_headers_and_keeps_what_is_typed_out_of_the_url
 
 
 async def test_every_example_operation_runs_without_errors(api: Api, clock: Clock) -> None:
-    # given a released child, whose id the timeline example takes
+    # given a Houston officer, and a released child in Houston whose id the timeline example takes
+    await api.data(
+        'mutation { setFieldOffice(input: {code: "HOU", name: "Houston", zipPrefixes: ["770"]}) '
+        "{ userErrors { code } } }",
+        role=Role.ADMIN,
+    )
+    created = await api.data(
+        'mutation { createApiToken(input: {name: "officer-hou", role: OFFICER, office: "HOU"}) '
+        "{ token } }",
+        role=Role.ADMIN,
+    )
+    officer = created["createApiToken"]["token"]
     child = await released_child(api, clock)
+    await ok(  # not found there: an alert in Houston's queue
+        api,
+        CONTACT_ATTEMPT,
+        "recordContactAttempt",
+        {
+            "childId": child["id"],
+            "attemptedAt": iso(clock() - timedelta(hours=1)),
+            "method": "HOME_VISIT",
+            "outcome": "NOT_LOCATED",
+        },
+    )
     names = [
         definition.name.value
         for definition in parse(EXAMPLE_OPERATIONS).definitions
@@ -46,7 +69,7 @@ async def test_every_example_operation_runs_without_errors(api: Api, clock: Cloc
                 "operationName": name,
                 "variables": {"id": child["id"]} if name == "ChildTimeline" else {},
             },
-            headers={"Authorization": f"Bearer {api.tokens[Role.OFFICER]}"},
+            headers={"Authorization": f"Bearer {officer}"},
         )
         for name in names
     }
@@ -62,3 +85,5 @@ async def test_every_example_operation_runs_without_errors(api: Api, clock: Cloc
     timeline = answers["ChildTimeline"].json()["data"]["child"]
     assert timeline["aNumber"] == child["aNumber"]
     assert timeline["history"]["edges"]
+    assert answers["Me"].json()["data"]["me"]["office"] == "HOU"
+    assert answers["MyWorkQueue"].json()["data"]["workQueue"]["totalCount"] == 1
