@@ -54,9 +54,9 @@ async def current_address(unit: Unit, child_id: uuid.UUID) -> Address | None:
 
 async def record_changed(unit: Unit, child: Child, triggers: Collection[AlertKind] = ()) -> None:
     """Count one change of the child's case record and recompute what derives from it: the
-    location status, the field office, the case summary and the child's alerts. Called once per mutation,
-    after its writes; `triggers` are the alert kinds the change itself causes (beyond those
-    seen here: an address written, the location turning UNKNOWN)."""
+    field office, the location status, the case summary and the child's alerts. Called once
+    per mutation, after its writes; `triggers` are the alert kinds the change itself causes
+    (beyond those seen here: an address written, the location turning UNKNOWN)."""
     triggered = set(triggers)
     pending = (*unit.session.new, *unit.session.dirty)
     moved = any(isinstance(row, Address) and row.child_id == child.id for row in pending)

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import jellyfish
@@ -39,6 +40,16 @@ class Identity:
     first_name: str
     last_name: str
     date_of_birth: date
+
+    # Worked out once a record, however many others it is compared with.
+    @cached_property
+    def folded(self) -> tuple[str, str]:
+        return name_key(self.first_name), name_key(self.last_name)
+
+    @cached_property
+    def sounds(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        first, last = self.folded
+        return _sound(first), _sound(last)
 
 
 @dataclass(frozen=True)
@@ -80,33 +91,30 @@ def _part_similarity(a: str, b: str) -> float:
     return max(fuzz.ratio(a, b), fuzz.token_set_ratio(a, b)) / 100
 
 
-def name_similarity(first_a: str, last_a: str, first_b: str, last_b: str) -> float:
-    """How alike two names are, 0 to 1: first against first and last against last, or crossed
-    over, as a name written surname first would be."""
-    a = (name_key(first_a), name_key(last_a))
-    b = (name_key(first_b), name_key(last_b))
+def _similarity(a: tuple[str, str], b: tuple[str, str]) -> float:
     straight = (_part_similarity(a[0], b[0]) + _part_similarity(a[1], b[1])) / 2
     crossed = (_part_similarity(a[0], b[1]) + _part_similarity(a[1], b[0])) / 2
     return max(straight, crossed)
 
 
-def _sound(name: str) -> tuple[str, ...]:
-    return tuple(jellyfish.metaphone(part) for part in name_key(name).split())
+def name_similarity(first_a: str, last_a: str, first_b: str, last_b: str) -> float:
+    """How alike two names are, 0 to 1: first against first and last against last, or crossed
+    over, as a name written surname first would be."""
+    return _similarity((name_key(first_a), name_key(last_a)), (name_key(first_b), name_key(last_b)))
 
 
-def sound_alike(first_a: str, last_a: str, first_b: str, last_b: str) -> bool:
-    """Whether both parts of the two names have the same phonetic keys (Metaphone):
-    "Katherine" and "Catherine", "Gonzalez" and "Gonzales"."""
-    return _sound(first_a) == _sound(first_b) and _sound(last_a) == _sound(last_b)
+def _sound(folded: str) -> tuple[str, ...]:
+    # Metaphone's keys, one a word: "katherine" and "catherine" are both K0RN.
+    return tuple(jellyfish.metaphone(part) for part in folded.split())
 
 
 def compare(subject: Identity, other: Identity) -> PossibleDuplicate | None:
-    """Whether `other` may be the record of the child `subject` describes, and why."""
+    """Whether `other` may be the record of the child `subject` describes, and why: a name
+    alike (RapidFuzz) or sounding alike (Metaphone) on the same birth date, or the A-number
+    one keystroke off with a name alike."""
     assert other.id is not None
-    similarity = name_similarity(
-        subject.first_name, subject.last_name, other.first_name, other.last_name
-    )
-    alike = sound_alike(subject.first_name, subject.last_name, other.first_name, other.last_name)
+    similarity = _similarity(subject.folded, other.folded)
+    alike = subject.sounds == other.sounds
     same_birth = subject.date_of_birth == other.date_of_birth
     reasons: list[DuplicateReason] = []
     if same_birth and similarity >= SAME_NAME_SIMILARITY:
@@ -136,7 +144,9 @@ def _identities() -> sa.Select[uuid.UUID, str, str, str, date]:
     )
 
 
-async def _candidates(session: AsyncSession, subjects: Sequence[Identity]) -> list[Identity]:
+async def _candidates(
+    session: AsyncSession, subjects: Sequence[Identity]
+) -> tuple[dict[date, list[Identity]], dict[str, Identity]]:
     """The records sharing a subject's birth date (by index) or one keystroke from its
     A-number (by the unique index): every record a rule could match, and few others."""
     births = {s.date_of_birth for s in subjects}
@@ -152,7 +162,10 @@ async def _candidates(session: AsyncSession, subjects: Sequence[Identity]) -> li
             identity = _identity(row)
             assert identity.id is not None
             found[identity.id] = identity
-    return list(found.values())
+    by_birth: dict[date, list[Identity]] = {}
+    for identity in found.values():
+        by_birth.setdefault(identity.date_of_birth, []).append(identity)
+    return by_birth, {identity.a_number: identity for identity in found.values()}
 
 
 async def find(
@@ -161,12 +174,18 @@ async def find(
     """For each subject, the other records that may be the same child, likeliest first."""
     if not subjects:
         return []
-    candidates = await _candidates(session, subjects)
+    by_birth, by_number = await _candidates(session, subjects)
     answers: list[list[PossibleDuplicate]] = []
     for subject in subjects:
+        # Each subject against its own candidates only: those born the same day (about 70 at
+        # 448,000 children) and those one keystroke away in A-number.
+        pool = {o.id: o for o in by_birth.get(subject.date_of_birth, [])}
+        for number in mistyped_numbers(subject.a_number):
+            if (other := by_number.get(number)) is not None:
+                pool[other.id] = other
         matches = [
             match
-            for other in candidates
+            for other in pool.values()
             if other.id != subject.id and (match := compare(subject, other)) is not None
         ]
         matches.sort(key=lambda m: (-len(m.reasons), -m.similarity, str(m.child_id)))
