@@ -53,12 +53,12 @@ class Child(SQLModel, table=True):
     location_status: LocationStatus = Field(sa_type=enum_type(LocationStatus))
     version: int = Field(default=1)
     sponsor_id: uuid.UUID | None = Field(default=None, foreign_key="sponsor.id", index=True)
-    # The field office working the case: derived from the address's ZIP or the court until a
-    # person transfers the child, then theirs until the child moves (resolvers/offices.py).
-    # None: no office covers the child yet.
-    field_office: str | None = Field(
-        default=None, max_length=10, foreign_key="field_office.code", index=True
-    )
+    # The field office working the case (its code): derived from the address's ZIP or the
+    # court until a person transfers the child, then theirs until the child moves
+    # (resolvers/offices.py). None: no office covers the child yet. No foreign key: adding one
+    # rebuilds the child table on SQLite, and offices are never removed, only ever chosen from
+    # those on record.
+    field_office: str | None = Field(default=None, max_length=10, index=True)
 
     sponsor: Optional["Sponsor"] = Relationship(
         back_populates="children", sa_relationship_kwargs=_RAISE

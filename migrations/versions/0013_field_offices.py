@@ -31,30 +31,20 @@ def upgrade() -> None:
     )
     # Existing children, alerts and tokens get null: no office yet, no due time kept, nobody
     # assigned. The history agrees (a column added later is null in a record's history).
-    with op.batch_alter_table("child") as batch:
-        batch.add_column(sa.Column("field_office", sa.String(length=10), nullable=True))
-        batch.create_foreign_key(
-            batch.f("fk_child_field_office_field_office"),
-            "field_office",
-            ["field_office"],
-            ["code"],
-        )
-        batch.create_index(batch.f("ix_child_field_office"), ["field_office"], unique=False)
-    with op.batch_alter_table("alert") as batch:
-        batch.add_column(sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("assigned_to", sa.String(length=100), nullable=True))
-    with op.batch_alter_table("api_token") as batch:
-        batch.add_column(sa.Column("office", sa.String(length=10), nullable=True))
+    # Plain ADD COLUMN on both engines: no table is rebuilt, whatever its size.
+    op.add_column("child", sa.Column("field_office", sa.String(length=10), nullable=True))
+    op.create_index(op.f("ix_child_field_office"), "child", ["field_office"], unique=False)
+    op.add_column("alert", sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("alert", sa.Column("assigned_to", sa.String(length=100), nullable=True))
+    op.add_column("api_token", sa.Column("office", sa.String(length=10), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("api_token") as batch:
-        batch.drop_column("office")
-    with op.batch_alter_table("alert") as batch:
-        batch.drop_column("assigned_to")
-        batch.drop_column("due_at")
-    with op.batch_alter_table("child") as batch:
-        batch.drop_index(batch.f("ix_child_field_office"))
-        batch.drop_constraint(batch.f("fk_child_field_office_field_office"), type_="foreignkey")
-        batch.drop_column("field_office")
+    # Plain DROP COLUMN (SQLite 3.35 and later): rebuilding a table that others reference
+    # fails on SQLite while its rows are referenced.
+    op.drop_column("api_token", "office")
+    op.drop_column("alert", "assigned_to")
+    op.drop_column("alert", "due_at")
+    op.drop_index(op.f("ix_child_field_office"), table_name="child")
+    op.drop_column("child", "field_office")
     op.drop_table("field_office")

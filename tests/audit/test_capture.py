@@ -208,6 +208,7 @@ async def test_intake_records_the_child_and_its_apprehension(api: Api, engine: A
                     country_of_birth="GT",
                     custody_status="IN_DHS_CUSTODY",
                     date_of_birth="2012-03-04",
+                    field_office=None,
                     first_name="Ana Lucía",
                     first_name_key="ana lucia",
                     id=str(child_id),
@@ -789,6 +790,7 @@ async def test_a_new_token_is_recorded_with_its_hash_only(api: Api, engine: Asyn
                     expires_at=None,
                     id=str(token.id),
                     name="docket-bot",
+                    office=None,
                     revoked_at=None,
                     role="INTEGRATION",
                     token_hash=hashlib.sha256(payload["token"].encode()).hexdigest(),
@@ -1175,10 +1177,14 @@ async def test_every_write_of_the_demo_seeder_is_recorded(
             assert recorded == rows, entity_type
         children = (await session.exec(select(func.count()).select_from(models.Child))).one()
     assert children == written
+    # The field offices are set up as an ADMIN does; the cases are written as an officer.
     assert {(e.actor_name, e.actor_role, e.reason) for e in events} == {
-        (SEEDER.name, "OFFICER", "synthetic demonstration record")
+        (SEEDER.name, "OFFICER", "synthetic demonstration record"),
+        (SEEDER.name, "ADMIN", "synthetic demonstration record"),
     }
+    assert {e.action for e in events if e.actor_role == "ADMIN"} == {"setFieldOffice"}
     assert {e.action for e in events} == {
+        "setFieldOffice",
         "intakeChild",
         "transferToHhs",
         "releaseToSponsor",
