@@ -4,7 +4,9 @@ court that hears it, and changed by hand with a transfer."""
 import re
 import uuid
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -69,7 +71,10 @@ async def set_field_office(
         office = FieldOffice(code=clean_code, name=clean_name)
     office.name, office.courts, office.zip_prefixes = clean_name, clean_courts, clean_zips
     unit.session.add(office)
-    await unit.session.flush()
+    try:
+        await unit.session.flush()
+    except IntegrityError as error:  # a concurrent creation of the same code won the race
+        raise Duplicate("An office with this code was just created.", ["code"]) from error
     return office
 
 
@@ -87,26 +92,33 @@ async def field_offices(session: AsyncSession) -> list[FieldOffice]:
     return list((await session.exec(select(FieldOffice).order_by(col(FieldOffice.code)))).all())
 
 
-def covering(
-    offices: Sequence[FieldOffice], postal_code: str | None, courts: Sequence[str]
-) -> str | None:
-    """The office covering a ZIP code (the longest prefix listed wins), else the first of
-    `courts` (latest first) that an office attends; None when none does."""
-    if postal_code:
-        zip5 = postal_code[:5]
-        for prefix in (zip5, zip5[:3]):
-            for office in offices:
-                if prefix in _words(office.zip_prefixes):
-                    return office.code
-    for court in courts:
-        for office in offices:
-            if court in _words(office.courts):
-                return office.code
-    return None
+@dataclass(frozen=True)
+class Coverage:
+    """Which office covers each ZIP prefix and each court, looked up in one step."""
+
+    by_zip_prefix: dict[str, str]
+    by_court: dict[str, str]
+
+    @classmethod
+    def of(cls, offices: Sequence[FieldOffice]) -> "Coverage":
+        return cls(
+            {prefix: o.code for o in offices for prefix in _words(o.zip_prefixes)},
+            {court: o.code for o in offices for court in _words(o.courts)},
+        )
+
+    def office_for(self, postal_code: str | None, courts: Sequence[str]) -> str | None:
+        """The office covering a ZIP code (the longest prefix listed wins), else the first of
+        `courts` (latest first) that an office attends; None when none does."""
+        if postal_code:
+            zip5 = postal_code[:5]
+            for prefix in (zip5, zip5[:3]):
+                if prefix in self.by_zip_prefix:
+                    return self.by_zip_prefix[prefix]
+        return next((self.by_court[c] for c in courts if c in self.by_court), None)
 
 
 async def covering_children(
-    session: AsyncSession, offices: Sequence[FieldOffice], child_ids: Sequence[uuid.UUID]
+    session: AsyncSession, coverage: Coverage, child_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
     """The office covering each of these children (those no office covers left out): two
     statements for any number of children."""
@@ -126,7 +138,7 @@ async def covering_children(
         courts.setdefault(child_id, []).append(court)
     found: dict[uuid.UUID, str] = {}
     for child_id in child_ids:
-        code = covering(offices, postal_codes.get(child_id), courts.get(child_id, []))
+        code = coverage.office_for(postal_codes.get(child_id), courts.get(child_id, []))
         if code is not None:
             found[child_id] = code
     return found
@@ -143,7 +155,7 @@ async def assign_offices(
     offices = list((await unit.session.exec(select(FieldOffice))).all())
     if not offices:
         return 0
-    found = await covering_children(unit.session, offices, [c.id for c in pending])
+    found = await covering_children(unit.session, Coverage.of(offices), [c.id for c in pending])
     changed = 0
     for child in pending:
         code = found.get(child.id)
