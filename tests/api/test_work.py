@@ -347,7 +347,7 @@ async def test_an_offices_queue_lists_its_alerts_oldest_due_first(api: Api, cloc
     children = await houston_queue(api, clock)
 
     # when
-    queue = (await api.data(QUEUE, {"office": "HOU"}, role=Role.SUPERVISOR))["workQueue"]
+    queue = await queue_of(api, "HOU")
 
     # then: by due time, not by when raised; San Antonio's alert is not Houston's work
     nodes = [e["node"] for e in queue["edges"]]
@@ -371,7 +371,7 @@ async def test_an_offices_queue_lists_its_alerts_oldest_due_first(api: Api, cloc
 async def test_a_queue_narrows_to_kinds_and_pages_by_cursor(api: Api, clock: Clock) -> None:
     # given
     children = await houston_queue(api, clock)
-    everything = (await api.data(QUEUE, {"office": "HOU"}, role=Role.SUPERVISOR))["workQueue"]
+    everything = await queue_of(api, "HOU")
 
     # when
     kinds = {"office": "HOU", "kinds": ["ADDRESS_ISSUE", "FAILED_TO_APPEAR"]}
@@ -427,31 +427,13 @@ async def test_a_supervisor_assigns_and_an_officer_takes_alerts_of_their_office(
     officer = await officer_token(api, "officer-hou-1", "HOU")
     await officer_token(api, "officer-hou-2", "HOU")
     await officer_token(api, "officer-sna-1", "SNA")
-    queue = (await api.data(QUEUE, {"office": "HOU"}, role=Role.SUPERVISOR))["workQueue"]
+    queue = await queue_of(api, "HOU")
     first, second, _ = [e["node"]["id"] for e in queue["edges"]]
 
     # when
-    given = await mutate(
-        api,
-        ASSIGN,
-        "assignAlert",
-        {"alertId": first, "assignee": "officer-hou-2"},
-        role=Role.SUPERVISOR,
-    )
-    elsewhere = await mutate(
-        api,
-        ASSIGN,
-        "assignAlert",
-        {"alertId": second, "assignee": "officer-sna-1"},
-        role=Role.SUPERVISOR,
-    )
-    unknown = await mutate(
-        api,
-        ASSIGN,
-        "assignAlert",
-        {"alertId": second, "assignee": "nobody-here"},
-        role=Role.SUPERVISOR,
-    )
+    given = await assign(api, first, "officer-hou-2")
+    elsewhere = await assign(api, second, "officer-sna-1")
+    unknown = await assign(api, second, "nobody-here")
     taken = await as_holder(
         api, officer, ASSIGN, {"input": {"alertId": second, "assignee": "officer-hou-1"}}
     )
@@ -470,7 +452,7 @@ async def test_a_supervisor_assigns_and_an_officer_takes_alerts_of_their_office(
     assert taken["data"]["assignAlert"]["alert"]["assignedTo"] == "officer-hou-1"
     # An officer takes an alert for themselves; giving is for supervisors.
     assert handed["data"]["assignAlert"]["alert"]["assignedTo"] == "officer-hou-1"
-    queue = (await api.data(QUEUE, {"office": "HOU"}, role=Role.SUPERVISOR))["workQueue"]
+    queue = await queue_of(api, "HOU")
     assert [e["node"]["assignedTo"] for e in queue["edges"]] == [
         "officer-hou-1",
         "officer-hou-1",
@@ -495,7 +477,7 @@ async def test_an_officer_may_not_give_an_alert_to_someone_else(api: Api, clock:
     await houston_queue(api, clock)
     officer = await officer_token(api, "officer-hou-1", "HOU")
     await officer_token(api, "officer-hou-2", "HOU")
-    queue = (await api.data(QUEUE, {"office": "HOU"}, role=Role.SUPERVISOR))["workQueue"]
+    queue = await queue_of(api, "HOU")
     alert = queue["edges"][0]["node"]["id"]
 
     # when
@@ -505,7 +487,7 @@ async def test_an_officer_may_not_give_an_alert_to_someone_else(api: Api, clock:
 
     # then
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
-    queue = (await api.data(QUEUE, {"office": "HOU"}, role=Role.SUPERVISOR))["workQueue"]
+    queue = await queue_of(api, "HOU")
     assert queue["edges"][0]["node"]["assignedTo"] is None
 
 
@@ -523,10 +505,10 @@ async def test_a_transfer_hands_the_childs_alerts_back(api: Api, clock: Clock) -
     )
 
     # then: in San Antonio's queue, for nobody yet; gone from Houston's
-    sna = (await api.data(QUEUE, {"office": "SNA"}, role=Role.SUPERVISOR))["workQueue"]
+    sna = await queue_of(api, "SNA")
     moved = [e["node"] for e in sna["edges"] if e["node"]["child"]["id"] == lost["id"]]
     assert [(n["id"], n["assignedTo"]) for n in moved] == [(alert["id"], None)]
-    hou = (await api.data(QUEUE, {"office": "HOU"}, role=Role.SUPERVISOR))["workQueue"]
+    hou = await queue_of(api, "HOU")
     assert lost["id"] not in [e["node"]["child"]["id"] for e in hou["edges"]]
 
 
@@ -544,13 +526,7 @@ async def test_a_resolved_alert_is_not_assigned(api: Api, clock: Clock) -> None:
     )
 
     # when
-    payload = await mutate(
-        api,
-        ASSIGN,
-        "assignAlert",
-        {"alertId": alert["id"], "assignee": "officer-hou-1"},
-        role=Role.SUPERVISOR,
-    )
+    payload = await assign(api, alert["id"], "officer-hou-1")
 
     # then
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
@@ -558,14 +534,22 @@ async def test_a_resolved_alert_is_not_assigned(api: Api, clock: Clock) -> None:
     ]
 
 
+async def queue_of(api: Api, office: str) -> dict[str, Any]:
+    """The office's whole work queue, as a SUPERVISOR reads it."""
+    queue: dict[str, Any] = (await api.data(QUEUE, {"office": office}, role=Role.SUPERVISOR))[
+        "workQueue"
+    ]
+    return queue
+
+
+async def assign(api: Api, alert_id: str, assignee: str) -> dict[str, Any]:
+    """assignAlert's payload, sent by a SUPERVISOR."""
+    input = {"alertId": alert_id, "assignee": assignee}
+    return await mutate(api, ASSIGN, "assignAlert", input, role=Role.SUPERVISOR)
+
+
 async def ok_assign(api: Api, alert_id: str, assignee: str) -> None:
-    payload = await mutate(
-        api,
-        ASSIGN,
-        "assignAlert",
-        {"alertId": alert_id, "assignee": assignee},
-        role=Role.SUPERVISOR,
-    )
+    payload = await assign(api, alert_id, assignee)
     assert payload["userErrors"] == [], payload["userErrors"]
 
 
