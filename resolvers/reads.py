@@ -164,6 +164,13 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def _day_after(day: date) -> datetime:
+    """The start of the next day; after 9999-12-31, the end of time as stored."""
+    if day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
+    return _day_start(day + timedelta(days=1))
+
+
 def _prefix(column: Any, text: str) -> ColumnElement[bool]:
     """`column` starts with `text`, as a range the column's index can serve on both engines."""
     upper = text[:-1] + chr(ord(text[-1]) + 1)
@@ -228,9 +235,7 @@ def child_conditions(f: ChildFilter) -> list[ColumnElement[bool]]:
         if f.released_from is not None:
             window.append(col(CustodyEvent.occurred_at) >= _day_start(f.released_from))
         if f.released_to is not None:
-            window.append(
-                col(CustodyEvent.occurred_at) < _day_start(f.released_to + timedelta(days=1))
-            )
+            window.append(col(CustodyEvent.occurred_at) < _day_after(f.released_to))
         conditions.append(has(and_(*window), True))
     if f.search is not None and f.search.strip():
         conditions.append(_search(f.search))

@@ -3,7 +3,7 @@ dates. Each raises InvalidInput with a message a person understands and never ec
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import phonenumbers
 import pycountry
@@ -88,11 +88,17 @@ def phone(value: str | None, field: str = "phone") -> str | None:
 
 
 def aware(value: datetime, field: str) -> datetime:
-    """Instants must say their UTC offset; a bare local time is ambiguous."""
+    """Instants must say their UTC offset; a bare local time is ambiguous. An instant whose UTC
+    time falls outside years 1 to 9999 (0001-01-01T00:00:00+14:00) cannot be stored or
+    compared."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(
             "Give a date-time with its UTC offset, e.g. 2024-05-01T09:30:00-05:00.", [field]
         )
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput("This date-time is out of range.", [field]) from None
     return value
 
 

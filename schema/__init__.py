@@ -68,6 +68,12 @@ async def record_access(context: Context, operation: str | None) -> None:
     )
 
 
+def refused_character(error: BaseException | None) -> bool:
+    """PostgreSQL refused a character in the request's text: NUL, which its text cannot hold
+    (character_not_in_repertoire). The client's input, not a fault of the code."""
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) == "22021"
+
+
 def timed_out(error: BaseException | None) -> bool:
     """The database cancelled a statement that ran past the request's time limit
     (PostgreSQL's query_canceled; SQLite interrupted by the progress handler)."""
@@ -99,6 +105,9 @@ class MaskUnexpected(MaskErrors):
         elif timed_out(error.original_error):
             masked.message = "The request ran past the server's time limit."
             code = "TIMEOUT"
+        elif refused_character(error.original_error):
+            masked.message = "Text in this request holds a NUL character, which is never stored."
+            code = "INVALID"
         masked.extensions = {"code": code, "requestId": request_id}
         return masked
 
@@ -123,6 +132,8 @@ class CasetrailSchema(strawberry.Schema):
             reason = unreachable(error.original_error)
             if reason is not None:  # the database's outage, not a fault of the code
                 log.warning("request %s: database unavailable (%s)", request_id, reason)
+                continue
+            if refused_character(error.original_error):  # the client's text, answered INVALID
                 continue
             # The frames say where; the message (which may quote data) is left out.
             frames = "".join(traceback.format_tb(error.original_error.__traceback__))

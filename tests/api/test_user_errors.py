@@ -12,6 +12,7 @@ from sqlmodel import SQLModel, func, select
 
 import models
 from models.db import session_factory
+from models.enums import Role
 from schema.ids import encode
 from tests.conftest import START, Api, Clock
 from tests.factories import (
@@ -683,3 +684,31 @@ async def test_intake_of_a_known_a_number_however_written_is_a_duplicate(
         submitted=(number, input["aNumber"], FIRST_NAME, LAST_NAME, input["dateOfBirth"]),
     )
     assert await snapshot(api, engine, None) == before
+
+
+# Query arguments at the edges of what a string or an instant can hold: text with a NUL
+# (which PostgreSQL's text cannot hold), instants whose UTC time falls outside years 1 to
+# 9999, the last day there is. Each is the client's input, so never an "Internal error.".
+EDGE_QUERIES = [
+    'query { hearings(filter: {court: "A\\u0000B"}) { totalCount } }',
+    'query { hearings(filter: {from: "0001-01-01T00:00:00+14:00"}) { totalCount } }',
+    'query { hearings(filter: {to: "9999-12-31T23:59:59-12:00"}) { totalCount } }',
+    'query { children(filter: {search: "ana\\u0000"}) { totalCount } }',
+    'query { children(filter: {court: "\\u0000"}) { totalCount } }',
+    'query { children(filter: {releasedFrom: "0001-01-01", releasedTo: "9999-12-31"}) { totalCount } }',
+    'query { auditLog(filter: {actorName: "a\\u0000"}) { totalCount } }',
+    'query { auditLog(filter: {to: "9999-12-31T23:59:59-12:00"}) { totalCount } }',
+    'query { workQueue(office: "\\u0000") { totalCount } }',
+]
+
+
+@pytest.mark.parametrize("query", EDGE_QUERIES)
+async def test_a_query_at_the_edge_of_its_inputs_is_answered_as_the_clients_error(
+    api: Api, query: str
+) -> None:
+    # when
+    body = await api.gql(query, role=Role.OVERSIGHT)
+
+    # then: an answer, or the client's error; never the server's
+    codes = [error["extensions"]["code"] for error in body.get("errors", [])]
+    assert set(codes) <= {"INVALID"}, body
