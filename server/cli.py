@@ -39,7 +39,7 @@ from resolvers.tokens import TokenListing, create_api_token, list_api_tokens, re
 from resolvers.unit import Actor, open_unit
 from resolvers.validation import past_instant
 from server.seeding import SeedingFailed, seed_in_parallel
-from server.settings import Settings, async_database_url
+from server.settings import Settings, SettingsProblem, async_database_url, load_settings
 
 app = typer.Typer(help="casetrail: case records of unaccompanied children after release.")
 db_app = typer.Typer(help="The database schema.")
@@ -57,6 +57,18 @@ console = Console(stderr=True)
 said = Console()
 CLI_ACTOR = Actor(name="casetrail-cli", role=Role.ADMIN)
 DEMO_FILE = Path("casetrail-demo.db")
+
+
+@app.callback()
+def _settings_usable() -> None:
+    # Before any command: a setting that cannot be used is named, with why, and nothing runs
+    # (exit 2), rather than each command failing with a traceback wherever it reads it.
+    try:
+        load_settings()
+    except SettingsProblem as problem:
+        for line in problem.problems:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 async def _upgrade(url: str) -> tuple[str | None, str | None]:

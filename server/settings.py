@@ -1,11 +1,13 @@
 """Settings from CASETRAIL_* environment variables and a .env file."""
 
+import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 from sqlalchemy.engine import make_url
 
 from audit.chain import SIGNER_KEY
@@ -34,12 +36,18 @@ def machine_pool_size() -> int:
     """Connections a server process keeps open to PostgreSQL: twice the cores and one, the
     PostgreSQL wiki's starting point for a database that fits in memory (5 on 2 cores). More
     connections than cores only queue inside the database, where a waiting request holds
-    memory and locks; a request that waits for the pool holds nothing."""
-    return 2 * (os.cpu_count() or 1) + 1
+    memory and locks; a request that waits for the pool holds nothing. The cores counted are
+    those this process may run on: a container limited to two of a host's sixteen gets 5."""
+    allowed = getattr(os, "sched_getaffinity", None)  # not on every system
+    cores = len(allowed(0)) if allowed is not None else (os.cpu_count() or 1)
+    return 2 * cores + 1
+
+
+ENV_PREFIX = "CASETRAIL_"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CASETRAIL_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
     env: Literal["development", "production"] = "development"
@@ -70,8 +78,9 @@ class Settings(BaseSettings):
     # Read queries whose every field the compiler covers are answered by one SQL statement
     # that builds the JSON (schema/compiled.py); false executes every query field by field.
     compiled_reads: bool = True
-    # Origins whose browser pages may call the API (CORS); none by default.
-    cors_allow_origins: list[str] = Field(default_factory=list)
+    # Origins whose browser pages may call the API (CORS); none by default. Separated by
+    # commas, or a JSON list.
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The server's log on standard error: one JSON object a line, or text for a terminal.
     log_format: LogFormat = "json"
 
@@ -79,6 +88,18 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, url: str) -> str:
         return async_database_url(url)
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.lstrip().startswith("["):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                raise ValueError("not a JSON list of origins") from None
+        return [origin.strip() for origin in value.split(",") if origin.strip()]
 
     @property
     def production(self) -> bool:
@@ -108,3 +129,26 @@ class Settings(BaseSettings):
         """What every writing session starts with: the history's checkpoint signer and the
         alert thresholds."""
         return {SIGNER_KEY: self.audit_signer(), THRESHOLDS_KEY: self.alert_thresholds()}
+
+
+class SettingsProblem(Exception):
+    """Settings that cannot be used, each named by its environment variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def load_settings() -> Settings:
+    """The settings, or SettingsProblem naming each variable that is wrong and why. The
+    values are left out: a database URL may hold a password."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = []
+        for found in error.errors(include_input=False, include_url=False):
+            field = str(found["loc"][0]) if found["loc"] else ""
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {found['msg']}")
+        raise SettingsProblem(problems) from None
+    except SettingsError as error:  # a value the source could not parse at all
+        raise SettingsProblem([str(error)]) from None

@@ -36,11 +36,17 @@ def casetrail(
 
 
 def casetrail_on(
-    database_url: str, directory: Path, *args: str, timeout: float = TIMEOUT_SECONDS
+    database_url: str,
+    directory: Path,
+    *args: str,
+    timeout: float = TIMEOUT_SECONDS,
+    settings: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `casetrail ARGS` in `directory`, with only the database at this URL configured."""
+    """Run `casetrail ARGS` in `directory`, with only the database at this URL configured
+    (and any other `settings`, by variable)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
     environment |= {"CASETRAIL_DATABASE_URL": database_url, "COLUMNS": "200", "NO_COLOR": "1"}
+    environment |= settings or {}
     return subprocess.run(
         [*COMMAND, *args],
         cwd=directory,

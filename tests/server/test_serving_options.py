@@ -43,7 +43,11 @@ def test_serve_hands_uvicorn_its_event_loop(
 def test_the_pool_is_sized_for_the_cores_and_opens_none_past_its_size(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    # given a process allowed two of the host's sixteen cores
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: {3, 11})
+
+    # then
     assert machine_pool_size() == 5
     settings = Settings(database_url=POSTGRES_URL)
     assert settings.pool_options() == {"pool_size": 5, "max_overflow": 0}
