@@ -16,8 +16,8 @@ from resolvers.errors import Duplicate, InvalidInput, NotFound
 from resolvers.unit import Actor, Clock, Unit, open_unit
 from resolvers.validation import required_text
 
+# An office's code and a court's alike.
 _CODE = re.compile(r"[A-Z0-9]{2,10}")
-_COURT = re.compile(r"[A-Z0-9]{2,10}")
 _ZIP_PREFIX = re.compile(r"\d{3}|\d{5}")
 
 
@@ -52,7 +52,7 @@ async def set_field_office(
     or are transferred; `casetrail offices assign` gives one to every child that has none."""
     clean_code = office_code(code, "code")
     clean_name = required_text(name, "name")
-    clean_courts = _clean_list(courts, _COURT, "courts", "a court code (2 to 10 letters)")
+    clean_courts = _clean_list(courts, _CODE, "courts", "a court code (2 to 10 letters)")
     clean_zips = _clean_list(
         zip_prefixes, _ZIP_PREFIX, "zipPrefixes", "a ZIP prefix of 3 or 5 digits"
     )

@@ -8,7 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -132,6 +132,16 @@ async def list_api_tokens(session: AsyncSession) -> list[TokenListing]:
     ]
 
 
+class _Validity(Protocol):
+    revoked_at: datetime | None
+    expires_at: datetime | None
+
+
+def usable(token: _Validity, now: datetime) -> bool:
+    """Whether a stored token still works at `now`: not revoked and not expired."""
+    return token.revoked_at is None and (token.expires_at is None or now < token.expires_at)
+
+
 async def authenticate(session: AsyncSession, token: str, *, now: datetime) -> Actor | None:
     """The actor a bearer token stands for, or None when it is unknown, expired or revoked:
     alike, so that a refusal does not tell whether the token ever existed. Notes the use."""
@@ -146,9 +156,7 @@ async def authenticate(session: AsyncSession, token: str, *, now: datetime) -> A
     # The decision itself takes the same time however much of the stored hash matches.
     if not hmac.compare_digest(stored.token_hash, presented):
         return None
-    if stored.revoked_at is not None or (
-        stored.expires_at is not None and stored.expires_at <= now
-    ):
+    if not usable(stored, now):
         return None
     actor = Actor(name=stored.name, role=Role(stored.role), office=stored.office)
     if last_used_at is None or now - last_used_at >= USE_RECORDED_EVERY:

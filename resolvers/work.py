@@ -13,6 +13,7 @@ from resolvers.children import lock_child, record_changed
 from resolvers.errors import InvalidInput, InvalidTransition, NotFound
 from resolvers.offices import existing_office
 from resolvers.reads import ACTIVE_ALERTS
+from resolvers.tokens import usable
 from resolvers.unit import Unit
 from resolvers.validation import required_text
 
@@ -58,11 +59,9 @@ async def _check_assignee(unit: Unit, name: str, child: Child) -> None:
     token = (
         await unit.session.exec(select(ApiToken).where(col(ApiToken.name) == name))
     ).one_or_none()
-    now = unit.now()
     if (
         token is None
-        or token.revoked_at is not None
-        or (token.expires_at is not None and token.expires_at <= now)
+        or not usable(token, unit.now())
         or token.role not in (Role.OFFICER, Role.SUPERVISOR)
     ):
         raise NotFound("No officer or supervisor with a valid token has this name.", ["assignee"])
