@@ -697,5 +697,6 @@ def create_app(
     app.state.engine = database
     # What the server does on SIGTERM before it closes any connection (server.shutdown): it
     # says it is not ready, and ends every subscription.
+    app.state.not_ready = draining.set
     app.state.stopping = stopping
     return app

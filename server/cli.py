@@ -394,6 +394,7 @@ def serve(
         access_log=False,  # each request's line is the app's own (server.logs)
         loop=loop,
         http=http,
+        drain_seconds=settings.shutdown_drain_seconds,
     )
 
 

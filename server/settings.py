@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # opened one, and starting a database process cost more than the request (measured).
     database_pool_size: int = Field(default_factory=machine_pool_size, ge=1)
     database_pool_overflow: int = Field(default=0, ge=0)
+    # On SIGTERM, how long the server goes on taking requests while /readyz says it is shutting
+    # down, before it refuses new connections: at least the interval at which a load balancer
+    # polls /readyz, where one does.
+    shutdown_drain_seconds: float = Field(default=0, ge=0, le=300)
     # PostgreSQL: the longest one statement of a request may run (0: no limit).
     statement_timeout_ms: int = Field(default=10_000, ge=0)
     # Read queries whose every field the compiler covers are answered by one SQL statement

@@ -1,4 +1,5 @@
-"""SIGTERM: the server stops taking connections, tells each subscriber its subscription ends
+"""SIGTERM: the server says it is not ready and drains for the time it was given, stops taking
+connections, tells each subscriber its subscription ends
 (graphql-transport-ws `complete`), lets a request under way finish and answer, stops its alert
 sweep between sweeps, and exits cleanly."""
 
@@ -160,3 +161,37 @@ async def test_a_sweep_past_the_grace_is_cancelled(monkeypatch: pytest.MonkeyPat
     # then it was cancelled (its transaction rolls back whole)
     assert finished == []
     assert sweeping.cancelled()
+
+
+DRAIN_SECONDS = 4.0
+
+
+async def test_while_draining_it_answers_but_is_not_ready_and_then_refuses_connections(
+    database_url: str, tmp_path: Path
+) -> None:
+    # given a server that drains for a while before it stops taking connections
+    with serving(database_url, 1, tmp_path, shutdown_drain_seconds=str(DRAIN_SECONDS)) as servers:
+        server = servers.processes[0]
+        async with httpx.AsyncClient(base_url=servers[0], timeout=10) as client:
+            assert (await client.get("/readyz")).status_code == 200
+
+            # when it is asked to stop
+            signalled = asyncio.get_running_loop().time()
+            server.send_signal(signal.SIGTERM)
+            ready = await client.get("/readyz")
+            while ready.status_code == 200 and asyncio.get_running_loop().time() < signalled + 2:
+                await asyncio.sleep(0.05)
+                ready = await client.get("/readyz")
+
+        # then it says it is shutting down, and still answers a client that connects anew
+        assert ready.status_code == 503
+        assert ready.json()["reason"] == "the server is shutting down"
+        async with httpx.AsyncClient(base_url=servers[0], timeout=10) as newcomer:
+            assert (await newcomer.get("/healthz")).status_code == 200
+        assert asyncio.get_running_loop().time() < signalled + DRAIN_SECONDS
+        # and once the drain is over it takes no new connection and exits as SIGTERM says
+        code = await asyncio.to_thread(server.wait, EXIT_WITHIN_SECONDS)
+        assert code == -signal.SIGTERM
+        assert asyncio.get_running_loop().time() >= signalled + DRAIN_SECONDS - 0.5
+        with pytest.raises(httpx.TransportError):
+            await httpx.AsyncClient(base_url=servers[0]).get("/healthz")
