@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col
 
 from audit.access import AccessEntry, logging_reads
@@ -33,6 +33,7 @@ from models import (
     Sponsor,
 )
 from models.base import UTCDateTime
+from models.db import driver_statement
 from models.enums import HearingStatus
 from resolvers import reads
 from resolvers.pagination import encode_cursor, page_size
@@ -362,7 +363,7 @@ async def children_page(
 
 
 async def child(
-    connection: AsyncConnection,
+    reader: AsyncConnection | AsyncEngine,
     rendering: str,
     now: datetime,
     *,
@@ -372,9 +373,13 @@ async def child(
 ) -> tuple[uuid.UUID, str] | None:
     """One child by key or A-number (normalised as `reads.child_by_a_number` does), rendered
     by `rendering`; None when there is none. With `logged`, the statement appends the child's
-    access-log entry (see `logging_reads`)."""
+    access-log entry (see `logging_reads`). Given an engine (PostgreSQL's), the statement is run
+    by the driver itself, committed as it runs (see `DriverStatement`)."""
     wanted = child_id if child_id is not None else normal_a_number(a_number or "")
     statement = _child_statement(rendering, child_id is not None, logged is not None)
     parameters = {"wanted": wanted, **_parameters(now, logged)}
-    found = (await connection.execute(statement, parameters)).first()
+    if isinstance(reader, AsyncEngine):
+        found = await driver_statement(statement, reader.dialect).first(reader, parameters)
+    else:
+        found = (await reader.execute(statement, parameters)).first()
     return (found[0], found[2]) if found is not None else None

@@ -6,18 +6,20 @@ import hmac
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ApiToken, ApiTokenUse
-from models.db import WRITE_OPTION
+from models.db import WRITE_OPTION, driver_statement
 from models.enums import Role
 from resolvers.errors import Duplicate, InvalidInput, InvalidTransition, NotFound
 from resolvers.offices import existing_office
@@ -133,8 +135,11 @@ async def list_api_tokens(session: AsyncSession) -> list[TokenListing]:
 
 
 class _Validity(Protocol):
-    revoked_at: datetime | None
-    expires_at: datetime | None
+    @property
+    def revoked_at(self) -> datetime | None: ...
+
+    @property
+    def expires_at(self) -> datetime | None: ...
 
 
 def usable(token: _Validity, now: datetime) -> bool:
@@ -142,26 +147,50 @@ def usable(token: _Validity, now: datetime) -> bool:
     return token.revoked_at is None and (token.expires_at is None or now < token.expires_at)
 
 
-async def authenticate(session: AsyncSession, token: str, *, now: datetime) -> Actor | None:
+async def authenticate(engine: AsyncEngine, token: str, *, now: datetime) -> Actor | None:
     """The actor a bearer token stands for, or None when it is unknown, expired or revoked:
-    alike, so that a refusal does not tell whether the token ever existed. Notes the use."""
+    alike, so that a refusal does not tell whether the token ever existed. Notes the use.
+    Every request runs this: on PostgreSQL give it an engine that commits each statement as it
+    runs (`autocommitting`)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     presented = token_hash(token)
-    connection = await session.connection()
-    stored = (await connection.execute(_TOKEN_BY_HASH, {"presented": presented})).first()
-    if stored is None:
+    found = await _stored_token(engine, presented)
+    if found is None:
         return None
-    last_used_at = stored.last_used_at
+    stored = _StoredToken(*found)
     # The decision itself takes the same time however much of the stored hash matches.
     if not hmac.compare_digest(stored.token_hash, presented):
         return None
     if not usable(stored, now):
         return None
     actor = Actor(name=stored.name, role=Role(stored.role), office=stored.office)
-    if last_used_at is None or now - last_used_at >= USE_RECORDED_EVERY:
-        await _record_use(session, stored.id, now)
+    if stored.last_used_at is None or now - stored.last_used_at >= USE_RECORDED_EVERY:
+        await _record_use(engine, stored.id, now)
     return actor
+
+
+class _StoredToken(NamedTuple):
+    """A row of `_TOKEN_BY_HASH`."""
+
+    id: uuid.UUID
+    token_hash: str
+    name: str
+    role: str
+    revoked_at: datetime | None
+    expires_at: datetime | None
+    office: str | None
+    last_used_at: datetime | None
+
+
+async def _stored_token(engine: AsyncEngine, presented: str) -> Sequence[Any] | None:
+    parameters = {"presented": presented}
+    if engine.dialect.name == "postgresql":  # by the driver itself: see DriverStatement
+        lookup = driver_statement(_TOKEN_BY_HASH, engine.dialect)
+        row: Sequence[Any] | None = await lookup.first(engine, parameters)
+        return row
+    async with engine.connect() as connection:
+        return (await connection.execute(_TOKEN_BY_HASH, parameters)).first()
 
 
 _TOKENS = ApiToken.__table__  # type: ignore[attr-defined]
@@ -184,17 +213,16 @@ _TOKEN_BY_HASH = (
 )
 
 
-async def _record_use(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> None:
+async def _record_use(engine: AsyncEngine, token_id: uuid.UUID, now: datetime) -> None:
     """Write when the token was last used. Bookkeeping must never cost the request: a failure
     is logged by its type alone (a message may quote data) and the caller carries on."""
     try:
-        # End the lookup's read transaction first: on SQLite a write begun inside it could not
-        # wait for the write lock, so the write gets a transaction that takes the lock up front.
-        await session.rollback()
-        connection = await session.connection(execution_options={WRITE_OPTION: True})
-        await connection.execute(_upsert_use(connection.dialect.name, token_id, now))
-        await session.commit()
-    except Exception as error:  # any failure (see above); the session's owner closes it
+        # A writer's own connection: on SQLite it takes the write lock up front.
+        async with engine.connect() as connection:
+            writer = await connection.execution_options(**{WRITE_OPTION: True})
+            await writer.execute(_upsert_use(writer.dialect.name, token_id, now))
+            await writer.commit()
+    except Exception as error:  # any failure (see above)
         log.error("token use not recorded: %s", type(error).__name__)
 
 

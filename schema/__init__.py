@@ -22,7 +22,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
-from models.db import unreachable
+from models.db import sqlstate, unreachable
 from resolvers import history
 from schema.compiled import CompilingExecutor
 from schema.context import Context, Info
@@ -71,18 +71,16 @@ async def record_access(context: Context, operation: str | None) -> None:
 def refused_character(error: BaseException | None) -> bool:
     """PostgreSQL refused a character in the request's text: NUL, which its text cannot hold
     (character_not_in_repertoire). The client's input, not a fault of the code."""
-    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) == "22021"
+    return sqlstate(error) == "22021"
 
 
 def timed_out(error: BaseException | None) -> bool:
     """The database cancelled a statement that ran past the request's time limit
     (PostgreSQL's query_canceled; SQLite interrupted by the progress handler)."""
-    if not isinstance(error, DBAPIError):
-        return False
-    original = error.orig
-    return getattr(original, "sqlstate", None) == "57014" or (
-        isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
-    )
+    if sqlstate(error) == "57014":
+        return True
+    original = error.orig if isinstance(error, DBAPIError) else None
+    return isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
 
 
 class MaskUnexpected(MaskErrors):

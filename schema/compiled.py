@@ -33,7 +33,7 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Path
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.utils.str_converters import to_snake_case
 
@@ -516,7 +516,10 @@ async def _answer(
     read: set[uuid.UUID] = set()
     fields = [root for root in plan.roots if root.definition is not None]
     logging = len(fields) == 1 and context.engine.dialect.name == "postgresql"
-    async with _reading(context, logging) as connection:
+    # One child read and logged by one statement is run by the driver itself, with no
+    # connection of SQLAlchemy's: the commonest read of all, and most of its cost was theirs.
+    by_driver = logging and fields[0].connection is None
+    async with _reading(context, logging, by_driver) as connection:
         for root in plan.roots:
             if root.definition is None:
                 data[root.key] = "Query"
@@ -525,13 +528,15 @@ async def _answer(
             now = context.clock()
             logged = _entry(context, operation, now) if logging else None
             try:
+                reader = connection if connection is not None else autocommitting(context.engine)
                 if root.connection is not None:
+                    assert isinstance(reader, AsyncConnection)  # the driver reads one child only
                     data[root.key] = await _children(
-                        connection, root.connection, arguments, now, read, logged
+                        reader, root.connection, arguments, now, read, logged
                     )
                 else:
                     data[root.key] = await _child(
-                        connection, root.rendering, arguments, now, read, logged
+                        reader, root.rendering, arguments, now, read, logged
                     )
             except (_Refused, DomainError) as refusal:
                 raise _Refused from refusal
@@ -549,10 +554,15 @@ async def _answer(
 
 
 @asynccontextmanager
-async def _reading(context: Context, logging: bool) -> AsyncIterator[AsyncConnection]:
+async def _reading(
+    context: Context, logging: bool, by_driver: bool
+) -> AsyncIterator[AsyncConnection | None]:
     """A connection to read on: where the reads log themselves, one that commits each
-    statement (no BEGIN and no COMMIT to send); otherwise a read session's."""
-    if logging:
+    statement (no BEGIN and no COMMIT to send); otherwise a read session's. None where the
+    read is run by the driver, on a connection of its own."""
+    if by_driver:
+        yield None
+    elif logging:
         async with autocommitting(context.engine).connect() as connection:
             yield connection
     else:
@@ -571,7 +581,7 @@ def _entry(context: Context, operation: OperationDefinitionNode, now: Any) -> Ac
 
 
 async def _child(
-    connection: AsyncConnection,
+    reader: AsyncConnection | AsyncEngine,
     rendering: str,
     arguments: dict[str, Any],
     now: Any,
@@ -582,14 +592,12 @@ async def _child(
     if (key is None) == (number is None):
         raise _Refused
     if number is not None:
-        found = await json_reads.child(connection, rendering, now, a_number=number, logged=logged)
+        found = await json_reads.child(reader, rendering, now, a_number=number, logged=logged)
     else:
         decoded = decode_any(str(key))
         if decoded is None or decoded[0] != "Child":
             return None
-        found = await json_reads.child(
-            connection, rendering, now, child_id=decoded[1], logged=logged
-        )
+        found = await json_reads.child(reader, rendering, now, child_id=decoded[1], logged=logged)
     if found is None:
         return None
     read.add(found[0])

@@ -232,7 +232,7 @@ class CasetrailGraphQL(GraphQL[Context, None]):
         params = context.connection_params or {}
         authorization = params.get("Authorization", params.get("authorization"))
         actor = (
-            await _actor(self.read_sessions, authorization, self.clock)
+            await _actor(autocommitting(self.engine), authorization, self.clock)
             if isinstance(authorization, str)
             else None
         )
@@ -305,7 +305,7 @@ class BearerAuth:
         self.app = app
         self.paths = {GRAPHQL_PATH, EXPORT_PATH}
         # Every request's lookup is one statement (and now and then a write of its own).
-        self.sessions = session_factory(autocommitting(engine))
+        self.lookups = autocommitting(engine)
         self.clock = clock
         self.graphiql_html = graphiql_html(graphiql_headers) if graphiql else None
         self.limiter = limiter
@@ -340,7 +340,7 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
     async def _actor(self, authorization: str) -> Actor | None:
-        return await _actor(self.sessions, authorization, self.clock)
+        return await _actor(self.lookups, authorization, self.clock)
 
     async def _websocket(
         self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]
@@ -359,14 +359,11 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
 
-async def _actor(
-    sessions: async_sessionmaker[AsyncSession], authorization: str, clock: Clock
-) -> Actor | None:
+async def _actor(lookups: AsyncEngine, authorization: str, clock: Clock) -> Actor | None:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    async with sessions() as session:
-        return await authenticate(session, token.strip(), now=clock())
+    return await authenticate(lookups, token.strip(), now=clock())
 
 
 def _is_graphiql_page(scope: Scope, headers: dict[str, str]) -> bool:

@@ -699,6 +699,8 @@ EDGE_QUERIES = [
     'query { auditLog(filter: {actorName: "a\\u0000"}) { totalCount } }',
     'query { auditLog(filter: {to: "9999-12-31T23:59:59-12:00"}) { totalCount } }',
     'query { workQueue(office: "\\u0000") { totalCount } }',
+    'query { child(aNumber: "A\\u0000") { id } }',
+    'query { child(aNumber: "\\u000012345678") { id } }',
 ]
 
 

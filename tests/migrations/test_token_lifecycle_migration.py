@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
 from models.base import UTCDateTime
-from models.db import session_factory
+from models.db import autocommitting
 from models.enums import Role
 from resolvers.tokens import authenticate, token_hash
 from resolvers.unit import Actor
@@ -54,8 +54,7 @@ async def test_a_token_issued_before_0006_keeps_working_after_it(engine: AsyncEn
     await migrations.upgrade(engine)
 
     # then
-    async with session_factory(engine)() as session:
-        actor = await authenticate(session, TOKEN, now=START)
+    actor = await authenticate(autocommitting(engine), TOKEN, now=START)
     async with engine.connect() as connection:
         kept = (
             await connection.execute(text("SELECT expires_at, revoked_at FROM api_token"))

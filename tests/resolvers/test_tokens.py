@@ -6,7 +6,7 @@ import hmac
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models.db import session_factory
+from models.db import autocommitting
 from models.enums import Role
 from resolvers.tokens import authenticate, token_hash
 from resolvers.unit import Actor
@@ -27,8 +27,7 @@ async def test_a_token_is_decided_by_a_constant_time_comparison_of_its_hash(
     monkeypatch.setattr(hmac, "compare_digest", spy)
 
     # when
-    async with session_factory(engine)() as session:
-        actor = await authenticate(session, tokens[Role.OFFICER], now=clock())
+    actor = await authenticate(autocommitting(engine), tokens[Role.OFFICER], now=clock())
 
     # then
     assert actor == Actor(name="test-officer", role=Role.OFFICER)
