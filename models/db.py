@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -162,6 +162,18 @@ class DriverStatement:
             raise
         finally:
             pooled.close()
+
+
+async def first_row(
+    engine: AsyncEngine, statement: Select[Any], parameters: Mapping[str, Any]
+) -> Any | None:
+    """The first row of a statement that runs on its own, built once (see `driver_statement`):
+    on PostgreSQL run by the driver itself (`DriverStatement`; give it an engine that commits
+    each statement as it runs, `autocommitting`), elsewhere on a connection of SQLAlchemy's."""
+    if engine.dialect.name == "postgresql":
+        return await driver_statement(statement, engine.dialect).first(engine, parameters)
+    async with engine.connect() as connection:
+        return (await connection.execute(statement, parameters)).first()
 
 
 @functools.lru_cache(maxsize=1024)

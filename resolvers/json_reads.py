@@ -33,7 +33,7 @@ from models import (
     Sponsor,
 )
 from models.base import UTCDateTime
-from models.db import driver_statement
+from models.db import first_row
 from models.enums import HearingStatus
 from resolvers import reads
 from resolvers.pagination import encode_cursor, page_size
@@ -373,13 +373,13 @@ async def child(
 ) -> tuple[uuid.UUID, str] | None:
     """One child by key or A-number (normalised as `reads.child_by_a_number` does), rendered
     by `rendering`; None when there is none. With `logged`, the statement appends the child's
-    access-log entry (see `logging_reads`). Given an engine (PostgreSQL's), the statement is run
-    by the driver itself, committed as it runs (see `DriverStatement`)."""
+    access-log entry (see `logging_reads`). Given an engine rather than a connection, the
+    statement runs on its own, as `first_row` runs it (on PostgreSQL by the driver itself)."""
     wanted = child_id if child_id is not None else normal_a_number(a_number or "")
     statement = _child_statement(rendering, child_id is not None, logged is not None)
     parameters = {"wanted": wanted, **_parameters(now, logged)}
     if isinstance(reader, AsyncEngine):
-        found = await driver_statement(statement, reader.dialect).first(reader, parameters)
+        found = await first_row(reader, statement, parameters)
     else:
         found = (await reader.execute(statement, parameters)).first()
     return (found[0], found[2]) if found is not None else None

@@ -6,7 +6,6 @@ import hmac
 import logging
 import secrets
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
@@ -19,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ApiToken, ApiTokenUse
-from models.db import WRITE_OPTION, driver_statement
+from models.db import WRITE_OPTION, first_row
 from models.enums import Role
 from resolvers.errors import Duplicate, InvalidInput, InvalidTransition, NotFound
 from resolvers.offices import existing_office
@@ -155,7 +154,7 @@ async def authenticate(engine: AsyncEngine, token: str, *, now: datetime) -> Act
     if not token.startswith(TOKEN_PREFIX):
         return None
     presented = token_hash(token)
-    found = await _stored_token(engine, presented)
+    found = await first_row(engine, _TOKEN_BY_HASH, {"presented": presented})
     if found is None:
         return None
     stored = _StoredToken(*found)
@@ -181,16 +180,6 @@ class _StoredToken(NamedTuple):
     expires_at: datetime | None
     office: str | None
     last_used_at: datetime | None
-
-
-async def _stored_token(engine: AsyncEngine, presented: str) -> Sequence[Any] | None:
-    parameters = {"presented": presented}
-    if engine.dialect.name == "postgresql":  # by the driver itself: see DriverStatement
-        lookup = driver_statement(_TOKEN_BY_HASH, engine.dialect)
-        row: Sequence[Any] | None = await lookup.first(engine, parameters)
-        return row
-    async with engine.connect() as connection:
-        return (await connection.execute(_TOKEN_BY_HASH, parameters)).first()
 
 
 _TOKENS = ApiToken.__table__  # type: ignore[attr-defined]

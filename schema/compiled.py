@@ -519,7 +519,7 @@ async def _answer(
     # One child read and logged by one statement is run by the driver itself, with no
     # connection of SQLAlchemy's: the commonest read of all, and most of its cost was theirs.
     by_driver = logging and fields[0].connection is None
-    async with _reading(context, logging, by_driver) as connection:
+    async with _reading(context, logging, by_driver) as reader:
         for root in plan.roots:
             if root.definition is None:
                 data[root.key] = "Query"
@@ -528,7 +528,6 @@ async def _answer(
             now = context.clock()
             logged = _entry(context, operation, now) if logging else None
             try:
-                reader = connection if connection is not None else autocommitting(context.engine)
                 if root.connection is not None:
                     assert isinstance(reader, AsyncConnection)  # the driver reads one child only
                     data[root.key] = await _children(
@@ -556,12 +555,12 @@ async def _answer(
 @asynccontextmanager
 async def _reading(
     context: Context, logging: bool, by_driver: bool
-) -> AsyncIterator[AsyncConnection | None]:
-    """A connection to read on: where the reads log themselves, one that commits each
-    statement (no BEGIN and no COMMIT to send); otherwise a read session's. None where the
-    read is run by the driver, on a connection of its own."""
+) -> AsyncIterator[AsyncConnection | AsyncEngine]:
+    """What to read on: where the read is run by the driver, the engine it takes its own
+    connection from; where the reads log themselves, a connection that commits each statement
+    (no BEGIN and no COMMIT to send); otherwise a read session's connection."""
     if by_driver:
-        yield None
+        yield autocommitting(context.engine)
     elif logging:
         async with autocommitting(context.engine).connect() as connection:
             yield connection
