@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import audit.verify
 from audit.capture import AUDITED
 from audit.verify import Verification, _InSequence, _TooManyRecords, verify_database
-from models import Address, Sponsor
+from models import Address, CustodyEvent, Sponsor
 from tests.audit.test_tamper import (
     build_history,
     child_id,
@@ -305,6 +305,7 @@ async def test_an_untouched_history_is_hashed_as_stored_without_turning_an_event
         ("recorded_at", "substr(recorded_at, 1, 10) || '_' || substr(recorded_at, 12)"),
         ("event_id", "substr(event_id, 1, 31)"),
         ("child_id", "12345"),
+        ("recorded_at", "12345"),  # a number, where the history writes text
     ],
 )
 @pytest.mark.usefixtures("unguarded")
@@ -349,3 +350,40 @@ async def test_a_record_key_stored_in_another_form_names_another_record(
     owner = await child_id(engine, child["aNumber"])
     assert report.valid is False
     assert report.drifted == [("Child", owner), ("Child", owner)]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="only SQLite keeps UUIDs and instants as text")
+@pytest.mark.parametrize(
+    ("column", "stored"),
+    [
+        # the same values in forms SQLAlchemy never writes (which sort otherwise as text) ...
+        ("id", "substr(id, 1, 8) || '-' || substr(id, 9)"),
+        ("id", "upper(id)"),
+        ("occurred_at", "replace(occurred_at, ' ', 'T')"),
+        # ... and another instant
+        ("occurred_at", "replace(occurred_at, '.', '1.')"),
+    ],
+)
+@pytest.mark.usefixtures("unguarded")
+async def test_a_row_value_stored_in_another_form_has_drifted(
+    engine: AsyncEngine, api: Api, clock: Clock, column: str, stored: str
+) -> None:
+    # given: the released child's custody events, as their history has them
+    child = await build_history(api, clock)
+    owner = await child_id(engine, child["aNumber"])
+    table = CustodyEvent.__table__  # type: ignore[attr-defined]
+    async with engine.connect() as connection:
+        edited = (
+            await connection.execute(select(table.c.id).where(table.c.child_id == owner).limit(1))
+        ).scalar_one()
+    assert (await verify_database(engine)).valid
+
+    # when
+    edit = f"UPDATE custody_event SET {column} = {stored} WHERE id = :id"  # noqa: S608 - constants
+    await execute(engine, text(edit).bindparams(id=edited.hex))
+    report = await verify_database(engine)
+
+    # then: the row has drifted (a new key is a record no event made, and one gone)
+    assert report.valid is False
+    assert report.problems == []
+    assert report.drifted == [("CustodyEvent", edited)] * (2 if column == "id" else 1)
