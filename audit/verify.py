@@ -16,6 +16,7 @@ from collections.abc import (
 )
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -629,13 +630,20 @@ async def _check_in_sequence(
     }
     read = canonical_read(_event_columns(), connection.dialect.name)
     stored = read if connection.dialect.name == "sqlite" else None
-    names = {entity_type: list(rows.c.keys()) for entity_type, rows in tables.items()}
+    # Each record's state holds its columns in the order of their names, the order in which an
+    # insert's or a delete's changes name every one.
+    names = {entity_type: sorted(rows.c.keys()) for entity_type, rows in tables.items()}
     log = _InSequence(report, sizes, names, limit, stored)
     as_read = CanonicalRead(read.columns, unchanged if stored is not None else read.finish)
     in_order = select(*read.columns).order_by(events_table.c.sequence)
     await _read(connection, in_order, as_read, log.feed)
     drifted = {
-        entity_type: await _compare_rows(connection, rows, entity_type, log.states[entity_type][0])
+        entity_type: await _compare_rows(
+            connection,
+            [rows.c[name] for name in names[entity_type]],
+            entity_type,
+            log.states[entity_type][0],
+        )
         for entity_type, rows in tables.items()
     }
     unrecorded: dict[str, list[tuple[str, uuid.UUID]]] = {entity_type: [] for entity_type in tables}
@@ -660,10 +668,18 @@ class _InSequence:
         be checked again; records are keyed by their key as stored."""
         self.order = Verification()
         self.hash_at: dict[int, str] = {}
-        # By type: the states (a tuple of the table's columns in its order) by key, and where
-        # each column is in them. A deleted record is dropped, as if it never was.
-        self.states: dict[str, tuple[dict[str, tuple[Any, ...]], dict[str, int]]] = {
-            entity_type: ({}, {name: at for at, name in enumerate(columns)})
+        # By type: the states (a tuple of the table's columns in the order `names` gives) by
+        # key, where each column is in them, every column's name in that order and where the
+        # key is. A deleted record is dropped, as if it never was.
+        self.states: dict[
+            str, tuple[dict[str, tuple[Any, ...]], dict[str, int], tuple[str, ...], int]
+        ] = {
+            entity_type: (
+                {},
+                {name: at for at, name in enumerate(columns)},
+                tuple(columns),
+                columns.index("id"),
+            )
             for entity_type, columns in names.items()
         }
         self._report = report
@@ -684,6 +700,8 @@ class _InSequence:
             self._document,
         )
         sha256, loads, undecodable = hashlib.sha256, orjson.loads, orjson.JSONDecodeError
+        field_of, after_of = _FIELD, _AFTER
+        held, limit = self._held, self._limit
         last, last_hash = self._last
         for event in events:
             sequence, previous_hash, stored_hash = event[0], event[_PREVIOUS_AT], event[_HASH_AT]
@@ -705,22 +723,35 @@ class _InSequence:
                 changes = _checked_changes(report, self._canonical(event))
             kind = every_state.get(event[_TYPE_AT])
             if kind is not None:
-                states, columns = kind
+                states, columns, every_column, key_at = kind
                 key = event[_KEY_AT]
                 before = states.get(key)
-                after = _replayed(before, changes, columns)
+                after: tuple[Any, ...] | None
+                if tuple(map(field_of, changes)) == every_column:
+                    # An insert or a delete, whose changes name every column in the state's
+                    # order: the state is their values, for three quarters of what
+                    # `_replayed` costs.
+                    after = tuple(map(after_of, changes))
+                    if after[key_at] is None:
+                        after = None
+                else:
+                    after = _replayed(before, changes, columns)
                 if after is not None:
                     states[key] = after
                     if before is None:
-                        self._held += 1
-                        if self._held > self._limit:
+                        held += 1
+                        if held > limit:
                             raise _TooManyRecords
                 elif before is not None:
                     del states[key]
-                    self._held -= 1
+                    held -= 1
         order.event_count += len(events)
         order.head_hash = last_hash
         self._last = (last, last_hash)
+        self._held = held
+
+
+_FIELD, _AFTER = itemgetter("field"), itemgetter("after")
 
 
 def _replayed(
@@ -740,14 +771,18 @@ def _replayed(
 
 
 async def _compare_rows(
-    connection: AsyncConnection, rows: Any, entity_type: str, states: dict[str, tuple[Any, ...]]
+    connection: AsyncConnection,
+    columns: list[Any],
+    entity_type: str,
+    states: dict[str, tuple[Any, ...]],
 ) -> list[tuple[str, uuid.UUID]]:
-    """Each row of an audited table against its record's replayed state, which it takes out of
-    `states`: a row that differs or that no state is left for (no event recorded it, or its
-    history deleted it) has drifted, and so has each record whose state no row takes."""
-    key_at = list(rows.c.keys()).index("id")
+    """Each row of an audited table, read as `columns` (in its states' order), against its
+    record's replayed state, which it takes out of `states`: a row that differs or that no
+    state is left for (no event recorded it, or its history deleted it) has drifted, and so
+    has each record whose state no row takes."""
+    key_at = [column.name for column in columns].index("id")
     drifted: list[tuple[str, uuid.UUID]] = []
-    read = canonical_read(list(rows.c), connection.dialect.name)
+    read = canonical_read(columns, connection.dialect.name)
     as_selected = read.as_selected
 
     def compare(partition: Rows) -> None:

@@ -157,6 +157,39 @@ def test_a_deleted_record_is_no_longer_held() -> None:
         log.feed([synthetic_event(4, first, inserted)])
 
 
+def test_an_insert_gives_the_same_state_whatever_the_order_of_its_changes() -> None:
+    # given: two records inserted with every column, one in the state's order (taken as it
+    # is) and one in another (replayed change by change), then both updated
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    names = ["first_name", "id", "last_name"]
+
+    def inserted(key: str) -> list[dict[str, Any]]:
+        return [
+            {"field": "first_name", "after": "Rosa"},
+            {"field": "id", "after": key},
+            {"field": "last_name", "after": "Mejía"},
+        ]
+
+    renamed = [{"field": "last_name", "after": "Mejía Cruz"}]
+    log = _InSequence(Verification(), set(), {"Sponsor": names}, limit=10)
+
+    # when
+    log.feed(
+        [
+            synthetic_event(1, first, inserted(first)),
+            synthetic_event(2, second, inserted(second)[::-1]),
+            synthetic_event(3, first, renamed),
+            synthetic_event(4, second, renamed),
+        ]
+    )
+
+    # then
+    assert log.states["Sponsor"][0] == {
+        first: ("Rosa", first, "Mejía Cruz"),
+        second: ("Rosa", second, "Mejía Cruz"),
+    }
+
+
 # ---------------------------------------------------------------- the same findings both ways
 
 

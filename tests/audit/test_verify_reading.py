@@ -79,6 +79,66 @@ def test_document_text_is_the_canonical_document(value: str, child_id: str | Non
     assert built_from_stored == built
 
 
+@pytest.mark.parametrize("value", AWKWARD_TEXT)
+@pytest.mark.parametrize(
+    "name", ["event_id", "entity_id", "child_id", "previous_hash", "recorded_at"]
+)
+def test_a_document_from_stored_values_no_history_writes_is_escaped_as_any(
+    name: str, value: str
+) -> None:
+    # given: an event as SQLite stores it, one of its UUIDs, its instant or its previous hash
+    # edited to hold text that JSON escapes (or none), as only an edit behind the history's
+    # back does
+    stored = dict(
+        zip(
+            EVENT_FIELDS,
+            (
+                7,
+                uuid.uuid4().hex,
+                "2026-06-01 12:00:00.123456",
+                "clerk",
+                "OFFICER",
+                "recordContactAttempt",
+                "ContactAttempt",
+                uuid.uuid4().hex,
+                1,
+                uuid.uuid4().hex,
+                '[{"after":"x","before":null,"field":"notes"}]',
+                None,
+                None,
+                "a" * 64,
+            ),
+            strict=True,
+        )
+    )
+    stored[name] = value
+
+    # when
+    built = stored_document_text(tuple(stored.values()))
+
+    # then: the text `document_text` builds from the same values turned canonical, but for a
+    # control character, left as it is: no hashed document holds one (see
+    # `stored_document_text`), so such an event matches no hash and is checked again
+    canonical = {
+        field: _uuid_text(text) if field in _UUIDS and text is not None else text
+        for field, text in stored.items()
+    }
+    canonical["recorded_at"] = stored["recorded_at"].replace(" ", "T") + "Z"
+    expected = document_text(tuple(canonical.values()))
+    if any(character < " " for character in value):
+        assert built != expected
+        assert any(character < " " for character in built)
+    else:
+        assert built == expected
+
+
+_UUIDS = ("event_id", "entity_id", "child_id")
+
+
+def _uuid_text(stored: str) -> str:
+    return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
+
+
 def _as_sqlite_stores(name: str, value: Any) -> Any:
     if value is None:
         return None
