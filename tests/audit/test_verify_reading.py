@@ -89,7 +89,7 @@ def test_a_document_from_stored_values_no_history_writes_is_escaped_as_any(
     # given: an event as SQLite stores it, one of its UUIDs, its instant or its previous hash
     # edited to hold text that JSON escapes (or none), as only an edit behind the history's
     # back does
-    stored = dict(
+    stored: dict[str, Any] = dict(
         zip(
             EVENT_FIELDS,
             (
