@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from audit.canonical import (
     EVENT_FIELDS,
+    _instant_text,
+    _uuid_text,
     canonical_bytes,
     canonical_read,
     canonical_sql,
@@ -123,7 +125,7 @@ def test_a_document_from_stored_values_no_history_writes_is_escaped_as_any(
         field: _uuid_text(text) if field in _UUIDS and text is not None else text
         for field, text in stored.items()
     }
-    canonical["recorded_at"] = stored["recorded_at"].replace(" ", "T") + "Z"
+    canonical["recorded_at"] = _instant_text(stored["recorded_at"])
     expected = document_text(tuple(canonical.values()))
     if any(character < " " for character in value):
         assert built != expected
@@ -133,10 +135,6 @@ def test_a_document_from_stored_values_no_history_writes_is_escaped_as_any(
 
 
 _UUIDS = ("event_id", "entity_id", "child_id")
-
-
-def _uuid_text(stored: str) -> str:
-    return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
 
 
 def _as_sqlite_stores(name: str, value: Any) -> Any:
