@@ -35,6 +35,7 @@ from audit.canonical import (
     document_text,
     event_document,
     stored_document_text,
+    stored_insert_changes,
     unchanged,
 )
 from audit.capture import AUDITED
@@ -602,9 +603,10 @@ class _Replayer:
 
 
 # The most records `_check_in_sequence` holds the replayed state of at once. Each costs its
-# key and a tuple of its columns' values: about 0.6 KB for a contact attempt (six columns),
-# measured, and about twice that for the widest tables, so a gigabyte or so at most. A larger
-# history is checked by the join, which holds one record at a time: none is too large.
+# key and its state, the text of its first event's changes (0.45 KB for a contact attempt's
+# insert, 1 KB for an address's, measured) or a tuple of its columns' values (about 0.6 KB for a
+# contact attempt), and about twice that for the widest tables, so a gigabyte or so at most. A
+# larger history is checked by the join, which holds one record at a time: none is too large.
 _RECORDS_HELD = 1_000_000
 
 
@@ -642,12 +644,18 @@ async def _check_in_sequence(
             connection,
             [rows.c[name] for name in names[entity_type]],
             entity_type,
-            log.states[entity_type][0],
+            log.states[entity_type],
         )
         for entity_type, rows in tables.items()
     }
     unrecorded: dict[str, list[tuple[str, uuid.UUID]]] = {entity_type: [] for entity_type in tables}
     return _Stored(log.order, log.hash_at, unrecorded), drifted
+
+
+# By type: each held record's state (a tuple of the table's columns in the order of their
+# names, or the text of its first event's changes, to be decoded into one), where each column
+# is in such a tuple, every column's name in that order and where the key is.
+_Kind = tuple[dict[str, tuple[Any, ...] | str], dict[str, int], tuple[str, ...], int]
 
 
 class _InSequence:
@@ -668,12 +676,8 @@ class _InSequence:
         be checked again; records are keyed by their key as stored."""
         self.order = Verification()
         self.hash_at: dict[int, str] = {}
-        # By type: the states (a tuple of the table's columns in the order `names` gives) by
-        # key, where each column is in them, every column's name in that order and where the
-        # key is. A deleted record is dropped, as if it never was.
-        self.states: dict[
-            str, tuple[dict[str, tuple[Any, ...]], dict[str, int], tuple[str, ...], int]
-        ] = {
+        # By type (see `_Kind`); a deleted record is dropped, as if it never was.
+        self.states: dict[str, _Kind] = {
             entity_type: (
                 {},
                 {name: at for at, name in enumerate(columns)},
@@ -700,7 +704,6 @@ class _InSequence:
             self._document,
         )
         sha256, loads, undecodable = hashlib.sha256, orjson.loads, orjson.JSONDecodeError
-        field_of, after_of = _FIELD, _AFTER
         held, limit = self._held, self._limit
         last, last_hash = self._last
         for event in events:
@@ -715,36 +718,41 @@ class _InSequence:
             except (TypeError, AttributeError):  # a value of a type the history never writes
                 hashed = None
             if hashed == stored_hash:
+                changes = None  # decoded only where a record's state needs them
+            else:
+                changes = _checked_changes(report, self._canonical(event))
+            kind = every_state.get(event[_TYPE_AT])
+            if kind is None:
+                continue
+            states = kind[0]
+            key = event[_KEY_AT]
+            before = states.get(key)  # None when none is held: a deleted record is dropped
+            if before is None:
+                if changes is None:
+                    # A record's first event, as hashed: its changes (every column, for an
+                    # insert) stand for its state, decoded only if another event or its row
+                    # needs them.
+                    states[key] = event[_CHANGES_AT]
+                    held += 1
+                    if held > limit:
+                        raise _TooManyRecords
+                    continue
+                held += 1  # if it stays: given back below if not
+            elif isinstance(before, str):
+                before = _state_of(before, kind)
+            if changes is None:
                 try:  # as `_decoded`, written out: a call for each event costs a little
                     changes = loads(event[_CHANGES_AT])
                 except undecodable:
                     changes = []
+            after = _state_after(before, changes, kind)
+            if after is not None:
+                states[key] = after
+                if held > limit:
+                    raise _TooManyRecords
             else:
-                changes = _checked_changes(report, self._canonical(event))
-            kind = every_state.get(event[_TYPE_AT])
-            if kind is not None:
-                states, columns, every_column, key_at = kind
-                key = event[_KEY_AT]
-                before = states.get(key)
-                after: tuple[Any, ...] | None
-                if tuple(map(field_of, changes)) == every_column:
-                    # An insert or a delete, whose changes name every column in the state's
-                    # order: the state is their values, for three quarters of what
-                    # `_replayed` costs.
-                    after = tuple(map(after_of, changes))
-                    if after[key_at] is None:
-                        after = None
-                else:
-                    after = _replayed(before, changes, columns)
-                if after is not None:
-                    states[key] = after
-                    if before is None:
-                        held += 1
-                        if held > limit:
-                            raise _TooManyRecords
-                elif before is not None:
-                    del states[key]
-                    held -= 1
+                states.pop(key, None)
+                held -= 1
         order.event_count += len(events)
         order.head_hash = last_hash
         self._last = (last, last_hash)
@@ -752,6 +760,24 @@ class _InSequence:
 
 
 _FIELD, _AFTER = itemgetter("field"), itemgetter("after")
+
+
+def _state_of(changes: str, kind: _Kind) -> tuple[Any, ...] | None:
+    """The state of a record whose first event's changes are this text."""
+    return _state_after(None, _decoded(changes), kind)
+
+
+def _state_after(
+    before: tuple[Any, ...] | None, changes: list[dict[str, Any]], kind: _Kind
+) -> tuple[Any, ...] | None:
+    """A record's state after an event with these changes (see `_replayed`)."""
+    _, columns, every_column, key_at = kind
+    if tuple(map(_FIELD, changes)) == every_column:
+        # An insert or a delete, whose changes name every column in the state's order: the
+        # state is their values, for three quarters of what `_replayed` costs.
+        after = tuple(map(_AFTER, changes))
+        return None if after[key_at] is None else after
+    return _replayed(before, changes, columns)
 
 
 def _replayed(
@@ -771,30 +797,43 @@ def _replayed(
 
 
 async def _compare_rows(
-    connection: AsyncConnection,
-    columns: list[Any],
-    entity_type: str,
-    states: dict[str, tuple[Any, ...]],
+    connection: AsyncConnection, columns: list[Any], entity_type: str, kind: _Kind
 ) -> list[tuple[str, uuid.UUID]]:
     """Each row of an audited table, read as `columns` (in its states' order), against its
-    record's replayed state, which it takes out of `states`: a row that differs or that no
-    state is left for (no event recorded it, or its history deleted it) has drifted, and so
+    record's replayed state, which it takes out of `kind`'s states: a row that differs or that
+    no state is left for (no event recorded it, or its history deleted it) has drifted, and so
     has each record whose state no row takes."""
+    states = kind[0]
     key_at = [column.name for column in columns].index("id")
     drifted: list[tuple[str, uuid.UUID]] = []
     read = canonical_read(columns, connection.dialect.name)
     as_selected = read.as_selected
+    # SQLite's rows as stored: a record whose state is still its insert's changes is the row
+    # when they are the text of the row's insert.
+    inserted = stored_insert_changes(columns) if connection.dialect.name == "sqlite" else None
 
     def compare(partition: Rows) -> None:
         # Rows as read, keyed as the log's events name their record; the state turned to match.
         for row in partition:
             key = row[key_at]
             state = states.pop(key, None)
+            if isinstance(state, str):
+                try:
+                    if inserted is not None and inserted(row) == state:
+                        continue
+                except (TypeError, AttributeError):  # a value its column never holds
+                    pass
+                state = _state_of(state, kind)
             if state is None or as_selected(state) != row:
                 drifted.append((entity_type, uuid.UUID(str(key))))
 
     await _read(connection, select(*read.columns), CanonicalRead(read.columns, unchanged), compare)
-    drifted.extend((entity_type, uuid.UUID(str(key))) for key in states)
+    drifted.extend(
+        (entity_type, uuid.UUID(str(key)))
+        for key, state in states.items()
+        # A record whose first event deleted it is as good as gone.
+        if not isinstance(state, str) or _state_of(state, kind) is not None
+    )
     states.clear()
     return drifted
 

@@ -4,17 +4,34 @@ instead, as PostgreSQL does. Both ways find the same problems and name them the 
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 import orjson
 import pytest
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    Integer,
+    String,
+    Uuid,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import AutoString
 
 import audit.verify
-from audit.capture import AUDITED
+from audit.canonical import canonical_json, canonical_read, stored_insert_changes
+from audit.capture import AUDITED, PendingChange, columns_of
 from audit.verify import Verification, _InSequence, _TooManyRecords, verify_database
 from models import Address, CustodyEvent, Sponsor
+from models.base import UTCDateTime
 from tests.audit.test_tamper import (
     build_history,
     child_id,
@@ -23,6 +40,7 @@ from tests.audit.test_tamper import (
     events_table,
     execute,
 )
+from tests.audit.test_verify_reading import AWKWARD_TEXT
 from tests.conftest import ON_POSTGRES, Api, Clock
 
 Tamper = Callable[[AsyncEngine, dict[str, Any]], Awaitable[None]]
@@ -393,8 +411,10 @@ async def test_a_record_key_stored_in_another_form_names_another_record(
         ("id", "substr(id, 1, 8) || '-' || substr(id, 9)"),
         ("id", "upper(id)"),
         ("occurred_at", "replace(occurred_at, ' ', 'T')"),
-        # ... and another instant
+        # ... and another instant, another value and another text
         ("occurred_at", "replace(occurred_at, '.', '1.')"),
+        ("kind", "'RETURNED_TO_HHS'"),
+        ("facility", "'a \"quoted\" facility'"),
     ],
 )
 @pytest.mark.usefixtures("unguarded")
@@ -420,3 +440,155 @@ async def test_a_row_value_stored_in_another_form_has_drifted(
     assert report.valid is False
     assert report.problems == []
     assert report.drifted == [("CustodyEvent", edited)] * (2 if column == "id" else 1)
+
+
+# ---------------------------------------------------------------- a row against its insert
+
+
+def row_values(table: Any, number: int) -> dict[str, Any]:
+    """A synthetic row of any audited table, its text awkward and every nullable column null
+    on odd numbers."""
+    values: dict[str, Any] = {}
+    for column in table.c:
+        kind = column.type
+        value: Any
+        if column.nullable and number % 2:
+            value = None
+        elif isinstance(kind, UTCDateTime):
+            value = datetime(2026, 6, 1, 12, 0, 0, number * 123457 % 1_000_000, tzinfo=UTC)
+        elif isinstance(kind, Uuid):
+            value = uuid.uuid4()
+        elif isinstance(kind, Enum):
+            members: list[Any] = list(kind.enum_class or ())
+            value = members[number % len(members)]
+        elif isinstance(kind, Date):
+            value = date(2026, 6, 1) + timedelta(days=number)
+        elif isinstance(kind, Boolean):
+            value = bool(number % 2)
+        elif isinstance(kind, Integer):
+            value = number + 1
+        else:  # each row's own, for the tables' unique columns
+            again = number // len(AWKWARD_TEXT)
+            value = AWKWARD_TEXT[number % len(AWKWARD_TEXT)] + " again" * again
+        values[column.name] = value
+    return values
+
+
+async def insert_unchecked(engine: AsyncEngine, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert through the engine's types, past the table's foreign keys and checks."""
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.execute("PRAGMA foreign_keys = OFF")
+        await driver.execute("PRAGMA ignore_check_constraints = ON")
+        await connection.execute(insert(table), rows)
+        await connection.commit()
+
+
+async def rendered_as_stored(
+    engine: AsyncEngine, table: Any
+) -> tuple[Callable[[Any], str | None], list[tuple[Any, ...]]]:
+    """The renderer of the table's inserts, and its rows as verification reads them from
+    SQLite: as stored, past the engine's types, in the order of their columns' names."""
+    columns = sorted(table.c, key=lambda column: column.name)
+    render = stored_insert_changes(columns)
+    assert render is not None
+    reading = canonical_read(columns, "sqlite")
+    async with engine.connect() as connection:
+        rows = await connection.exec_driver_sql(
+            str(select(*reading.columns).compile(dialect=connection.dialect))
+        )
+        return render, [tuple(row) for row in rows]
+
+
+def insert_text(model: Any, values: dict[str, Any]) -> str:
+    """The `changes` text the history writes for this row's insert."""
+    inserted = PendingChange("any", values["id"], None, "insert", after=columns_of(model(**values)))
+    return canonical_json(inserted.changes())
+
+
+def renders_as(render: Callable[[Any], str | None], row: tuple[Any, ...], text: str) -> bool:
+    try:
+        return render(row) == text
+    except (TypeError, AttributeError):
+        return False
+
+
+_Test = TypeVar("_Test", bound=Callable[..., Any])
+
+
+def each_stored_table(test: _Test) -> _Test:
+    """The test for each audited table, on SQLite, whose rows are compared as stored."""
+    for_each = pytest.mark.parametrize("model", list(AUDITED), ids=lambda model: model.__name__)
+    skipped = pytest.mark.skipif(ON_POSTGRES, reason="PostgreSQL's rows are read canonical")
+    marked: _Test = skipped(for_each(test))
+    return marked
+
+
+@each_stored_table
+async def test_a_row_as_sqlite_stores_it_renders_as_its_insert(
+    engine: AsyncEngine, model: Any
+) -> None:
+    # given: rows of awkward values, stored by the engine's own types (the tables' foreign
+    # keys and checks are not the point here)
+    table = model.__table__
+    rows = [row_values(table, number) for number in range(2 * len(AWKWARD_TEXT))]
+    await insert_unchecked(engine, table, rows)
+
+    # when
+    render, stored = await rendered_as_stored(engine, table)
+
+    # then
+    texts = {values["id"].hex: insert_text(model, values) for values in rows}
+    key_at = sorted(table.c.keys()).index("id")
+    assert len(stored) == len(rows)
+    for row in stored:
+        assert render(row) == texts[row[key_at]]
+
+
+# Forms of a stored value that its record's insert never had: a UUID with hyphens, a quote
+# or a backslash, an instant with a "T", and values of another type.
+OTHER_FORMS: list[tuple[type, Callable[[Any], Any]]] = [
+    (Uuid, lambda value: f"{value[:8]}-{value[8:]}"),
+    (Uuid, lambda value: f'{value[:31]}"'),
+    (Uuid, lambda value: f"{value[:31]}\\"),
+    (Uuid, lambda value: value + "0"),
+    (Uuid, lambda value: value.encode()),
+    (UTCDateTime, lambda value: value.replace(" ", "T")),
+    (UTCDateTime, lambda value: f'{value}"'),
+    (UTCDateTime, lambda value: value.encode()),
+    (String, lambda value: value.encode()),
+    (String, lambda value: 7),
+    (Date, lambda value: value.replace("-", "/")),
+    (Integer, lambda value: str(value)),
+    (Integer, lambda value: float(value) + 0.5),
+    (Boolean, lambda value: 2),
+    (Boolean, lambda value: str(value)),
+]
+
+
+@each_stored_table
+async def test_a_row_in_another_form_does_not_render_as_its_insert(
+    engine: AsyncEngine, model: Any
+) -> None:
+    # given: one stored row (its constraints aside, as above), which renders as its insert
+    table = model.__table__
+    values = row_values(table, 0)
+    await insert_unchecked(engine, table, [values])
+    render, (row,) = await rendered_as_stored(engine, table)
+    text = insert_text(model, values)
+    assert render(row) == text
+
+    # when: each value in turn in each form its kind is never stored in
+    changed = 0
+    for at, column in enumerate(sorted(table.c, key=lambda column: column.name)):
+        kind = column.type.impl if isinstance(column.type, AutoString) else column.type
+        for form_of, other_form in OTHER_FORMS:
+            if not isinstance(kind, form_of) or (form_of is String and isinstance(kind, Enum)):
+                continue
+            other = (*row[:at], other_form(row[at]), *row[at + 1 :])
+
+            # then
+            assert not renders_as(render, other, text), (column.name, other[at])
+            changed += 1
+    assert changed >= len(table.c)
