@@ -10,10 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from audit.tables import AccessLogEntry
+from models.db import autocommitting, driver_statement
 
 access_table = AccessLogEntry.__table__  # type: ignore[attr-defined]
 
@@ -53,7 +55,7 @@ def logging_reads(read: sa.Select[Any], *, key: str, order: str, logged: int) ->
 
 
 async def record_reads(
-    session: AsyncSession,
+    engine: AsyncEngine,
     *,
     child_ids: Collection[uuid.UUID],
     read_at: datetime,
@@ -63,15 +65,17 @@ async def record_reads(
     operation: str | None,
 ) -> None:
     """One entry per child read, in one statement whose parameters are the same few however
-    many children a request read (a page reads a hundred)."""
+    many children a request read (a page reads a hundred). The statement is a transaction of
+    its own, run by the driver itself (see `DriverStatement`): on SQLite, through SQLAlchemy,
+    its BEGIN, statement and COMMIT were each a hop to aiosqlite's thread and back."""
     if not child_ids:
         return
-    connection = await session.connection()
     ordered = sorted(child_ids)
-    postgres = connection.dialect.name == "postgresql"
+    postgres = engine.dialect.name == "postgresql"
     entry = AccessEntry(read_at, actor_name, actor_role, request_id, operation)
-    await connection.execute(
-        _ENTRIES_PG if postgres else _ENTRIES_SQLITE,
+    statement = driver_statement(_ENTRIES_PG if postgres else _ENTRIES_SQLITE, engine.dialect)
+    await statement.run(
+        autocommitting(engine),
         {
             "children": ordered if postgres else json.dumps([key.hex for key in ordered]),
             **entry.parameters(),

@@ -3,6 +3,7 @@
 import base64
 import functools
 import json
+import sqlite3
 import time
 import uuid
 import weakref
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
-from sqlalchemy.util import await_only
+from sqlalchemy.util import await_only, greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Execution option that marks a connection as a writer. On SQLite a writer begins with
@@ -102,17 +103,22 @@ def sqlstate(error: BaseException | None) -> str | None:
 
 
 class DriverStatement:
-    """A statement compiled once for PostgreSQL and run by asyncpg itself on a pooled
-    connection, outside any transaction: it commits as it runs, as on `autocommitting`'s
-    connections. For the statements of every request (a token's lookup, one child's read):
-    SQLAlchemy's execution of a statement, and its checkout of a connection, cost the server
-    more than asyncpg's work and the database's together (about 150 against 60 µs of CPU for a
-    token's lookup, measured). Errors come as asyncpg raises them (see `sqlstate`), but for a
-    connection found closed, which is raised as SQLAlchemy raises it. One that shows the
+    """A statement compiled once and run by the driver itself on a pooled connection, outside
+    any transaction: it commits as it runs, as on `autocommitting`'s connections. For the
+    statements of every request (a token's lookup, one child's read): SQLAlchemy's execution
+    of a statement, and its checkout of a connection, cost the server more than the driver's
+    work and the database's together (about 150 against 60 µs of CPU for a token's lookup on
+    PostgreSQL, measured; on SQLite, where each of SQLAlchemy's steps is a hop to aiosqlite's
+    thread and back, about 630 against 135 µs).
+
+    On PostgreSQL asyncpg runs it. Errors come as asyncpg raises them (see `sqlstate`), but for
+    a connection found closed, which is raised as SQLAlchemy raises it. One that shows the
     database out of reach invalidates the connection, and every pooled connection older than
     it, as SQLAlchemy does on a disconnect; any other that is not the database's answer (a
     statement cancelled, say) invalidates the connection alone, which may be left
-    mid-statement."""
+    mid-statement. On SQLite it runs in one hop to aiosqlite's thread, under the engine's
+    statement time limit, each value of its row turned as SQLAlchemy's execution turns it;
+    errors are raised as SQLAlchemy raises them, without their parameters."""
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -127,6 +133,11 @@ class DriverStatement:
         self._constants = {
             name: binds[name].effective_value for name in self._names if not binds[name].required
         }
+        # SQLite's driver answers with values as stored (UUIDs as hex digits, instants as text).
+        self._results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in getattr(statement, "selected_columns", ())
+        )
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
         """The positional arguments, each bound as SQLAlchemy binds it."""
@@ -140,7 +151,10 @@ class DriverStatement:
         ]
 
     async def first(self, engine: AsyncEngine, parameters: Mapping[str, Any]) -> Any | None:
-        """The statement's first row (an asyncpg Record: by position or by column name)."""
+        """The statement's first row: by position (on PostgreSQL an asyncpg Record, by
+        column name too)."""
+        if engine.dialect.name == "sqlite":
+            return await self._first_on_sqlite(engine, parameters)
         arguments = self.arguments(parameters)
         pooled = await engine.raw_connection()
         driver: Any = pooled.driver_connection
@@ -163,17 +177,52 @@ class DriverStatement:
         finally:
             pooled.close()
 
+    async def run(self, engine: AsyncEngine, parameters: Mapping[str, Any]) -> None:
+        """Run a statement that returns no rows (it commits as it runs)."""
+        await self.first(engine, parameters)
+
+    async def _first_on_sqlite(
+        self, engine: AsyncEngine, parameters: Mapping[str, Any]
+    ) -> tuple[Any, ...] | None:
+        arguments, sql = self.arguments(parameters), self.sql
+        pooled = await engine.raw_connection()
+        try:
+            driver: Any = pooled.driver_connection  # aiosqlite's
+            limit = engine.get_execution_options().get(STATEMENT_TIMEOUT_OPTION)
+            if limit or _DEADLINE in pooled.info:
+                await greenlet_spawn(_limit_sqlite_statements, pooled.info, driver, limit)
+
+            def first() -> Any:
+                cursor = driver._conn.execute(sql, arguments)
+                try:
+                    return cursor.fetchone()
+                finally:
+                    cursor.close()
+
+            try:
+                row = await driver._execute(first)
+            except sqlite3.Error as error:
+                raise DBAPIError.instance(
+                    sql, None, error, sqlite3.Error, hide_parameters=True
+                ) from error
+        finally:
+            # Back to the pool, which rolls back (nothing, here) through aiosqlite.
+            await greenlet_spawn(pooled.close)
+        if row is None:
+            return None
+        return tuple(
+            value if turn is None or value is None else turn(value)
+            for turn, value in zip(self._results, row, strict=True)
+        )
+
 
 async def first_row(
     engine: AsyncEngine, statement: Select[Any], parameters: Mapping[str, Any]
 ) -> Any | None:
-    """The first row of a statement that runs on its own, built once (see `driver_statement`):
-    on PostgreSQL run by the driver itself (`DriverStatement`; give it an engine that commits
-    each statement as it runs, `autocommitting`), elsewhere on a connection of SQLAlchemy's."""
-    if engine.dialect.name == "postgresql":
-        return await driver_statement(statement, engine.dialect).first(engine, parameters)
-    async with engine.connect() as connection:
-        return (await connection.execute(statement, parameters)).first()
+    """The first row, by position, of a statement that runs on its own, built once (see
+    `driver_statement`), run by the driver itself (`DriverStatement`; on PostgreSQL give it an
+    engine that commits each statement as it runs, `autocommitting`)."""
+    return await driver_statement(statement, engine.dialect).first(engine, parameters)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -269,7 +318,12 @@ def _configure_sqlite(engine: AsyncEngine, *, in_memory: bool) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
-        _limit_sqlite_statements(connection, options.get(STATEMENT_TIMEOUT_OPTION))
+        pooled = connection.connection
+        _limit_sqlite_statements(
+            pooled.info,
+            pooled.dbapi_connection._connection,  # aiosqlite's
+            options.get(STATEMENT_TIMEOUT_OPTION),
+        )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
 
@@ -327,15 +381,14 @@ _DEADLINE = "casetrail_deadline"
 _PROGRESS_STEPS = 10_000
 
 
-def _limit_sqlite_statements(connection: Any, timeout_ms: int | None) -> None:
+def _limit_sqlite_statements(info: dict[Any, Any], driver: Any, timeout_ms: int | None) -> None:
     """SQLite has no statement timeout; a progress handler that interrupts a statement once
     the transaction's deadline has passed stands in for one. It is installed on a connection
-    the first time a transaction asks for a limit (a thread hop, once), and every later
-    transaction on it sets or clears the deadline."""
-    info = connection.connection.info
+    (`driver`, aiosqlite's; `info`, its pool record's) the first time a transaction asks for a
+    limit (a thread hop, once), and every later transaction on it sets or clears the
+    deadline. Run in SQLAlchemy's greenlet."""
     if timeout_ms:
         if _DEADLINE not in info:
-            driver = connection.connection.dbapi_connection._connection  # aiosqlite's
 
             def interrupt() -> int:
                 deadline = info.get(_DEADLINE)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -108,7 +108,7 @@ async def verification(
 
 
 async def record_reads(
-    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
     *,
     actor: Actor,
     request_id: str,
@@ -117,16 +117,15 @@ async def record_reads(
     now: datetime,
 ) -> None:
     """Append to the access log that this request read these children's records."""
-    async with sessions() as session, session.begin():
-        await access.record_reads(
-            session,
-            child_ids=child_ids,
-            read_at=now,
-            actor_name=actor.name,
-            actor_role=str(actor.role),
-            request_id=request_id,
-            operation=operation,
-        )
+    await access.record_reads(
+        engine,
+        child_ids=child_ids,
+        read_at=now,
+        actor_name=actor.name,
+        actor_role=str(actor.role),
+        request_id=request_id,
+        operation=operation,
+    )
 
 
 async def reads_of(

@@ -59,7 +59,7 @@ async def record_access(context: Context, operation: str | None) -> None:
     if not unlogged:
         return
     await history.record_reads(
-        context.write_sessions,
+        context.engine,
         actor=context.actor,
         request_id=context.request_id,
         operation=operation,

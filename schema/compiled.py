@@ -516,9 +516,10 @@ async def _answer(
     read: set[uuid.UUID] = set()
     fields = [root for root in plan.roots if root.definition is not None]
     logging = len(fields) == 1 and context.engine.dialect.name == "postgresql"
-    # One child read and logged by one statement is run by the driver itself, with no
-    # connection of SQLAlchemy's: the commonest read of all, and most of its cost was theirs.
-    by_driver = logging and fields[0].connection is None
+    # One child read (and on PostgreSQL logged) by one statement is run by the driver itself,
+    # with no connection of SQLAlchemy's: the commonest read of all, and most of its cost was
+    # theirs.
+    by_driver = len(fields) == 1 and fields[0].connection is None
     async with _reading(context, logging, by_driver) as reader:
         for root in plan.roots:
             if root.definition is None:
