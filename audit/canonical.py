@@ -408,52 +408,20 @@ def stored_insert_changes(
     instants: list[str] = []
     for number, at in enumerate(sorted(range(len(columns)), key=names.__getitem__)):
         column, value = columns[at], f"c{at}"
-        kind = column.type
-        opening = '[{"after":' if number == 0 else ',{"after":'
-        pieces.append((False, opening))
-        nullable = column.nullable and not column.primary_key
-        if isinstance(kind, UTCDateTime):
-            instants.append(value)
-            written = f'{value}.replace(" ", "T")'
-            if nullable:
-                pieces.append(
-                    (True, f"(\"null\" if {value} is None else '\"' + {written} + 'Z\"')")
-                )
-            else:
-                pieces += [(False, '"'), (True, written), (False, 'Z"')]
-        elif isinstance(kind, sa.Uuid):
-            uuids.append(value)
-            # The last group runs to the end: a longer value is not cut to fit.
-            groups = [
-                f"{value}[{start - 1}:{start - 1 + length}]" for start, length in _UUID_GROUPS
-            ]
-            groups[-1] = f"{value}[{_UUID_GROUPS[-1][0] - 1}:]"
-            if nullable:
-                hyphenated = " + '-' + ".join(groups)
-                pieces.append(
-                    (True, f"(\"null\" if {value} is None else '\"' + {hyphenated} + '\"')")
-                )
-            else:
-                pieces.append((False, '"'))
-                for number_in_uuid, group in enumerate(groups):
-                    if number_in_uuid:
-                        pieces.append((False, "-"))
-                    pieces.append((True, group))
-                pieces.append((False, '"'))
-        elif isinstance(kind, AutoString | sa.String | sa.Date):  # an Enum is a String
-            written = f"_quote({value})"
-            pieces.append(
-                (True, f'("null" if {value} is None else {written})' if nullable else written)
-            )
-        elif isinstance(kind, sa.Boolean):
-            pieces.append((True, f'_BOOLEANS.get({value}, "\\x00")'))
-        elif isinstance(kind, sa.Integer):
-            written = f'(str({value}) if type({value}) is int else "\\x00")'
-            pieces.append(
-                (True, f'("null" if {value} is None else {written})' if nullable else written)
-            )
-        else:
+        written = _written(column.type, value)
+        if written is None:
             return None
+        if isinstance(column.type, UTCDateTime):
+            instants.append(value)
+        elif isinstance(column.type, sa.Uuid):
+            uuids.append(value)
+        pieces.append((False, '[{"after":' if number == 0 else ',{"after":'))
+        if column.nullable and not column.primary_key:
+            # One expression, so that null is written in place of the whole value.
+            whole = " + ".join(text if is_code else repr(text) for is_code, text in written)
+            pieces.append((True, f'("null" if {value} is None else {whole})'))
+        else:
+            pieces += written
         pieces.append((False, f',"before":null,"field":{encode_basestring(column.name)}}}'))
     pieces.append((False, "]"))
     merged: list[tuple[bool, str]] = []
@@ -481,6 +449,29 @@ def stored_insert_changes(
     exec(source, namespace)  # noqa: S102 - code built above from column names and kinds
     render: Callable[[Sequence[Any]], str | None] = namespace["render"]
     return render
+
+
+def _written(kind: sa.types.TypeEngine[Any], value: str) -> list[tuple[bool, str]] | None:
+    """The pieces (code, or text as it is) that write the variable `value`, a column of this
+    kind as SQLite stores it, as an insert's changes hold it; None for a kind not written."""
+    if isinstance(kind, UTCDateTime):
+        return [(False, '"'), (True, f'{value}.replace(" ", "T")'), (False, 'Z"')]
+    if isinstance(kind, sa.Uuid):
+        # The last group runs to the end: a longer value is not cut to fit.
+        bounds = [(start - 1, start - 1 + length) for start, length in _UUID_GROUPS[:-1]]
+        groups = [f"{value}[{first}:{end}]" for first, end in bounds]
+        groups.append(f"{value}[{_UUID_GROUPS[-1][0] - 1}:]")
+        hyphenated: list[tuple[bool, str]] = [(False, '"')]
+        for group in groups:
+            hyphenated += [(True, group), (False, "-")]
+        return [*hyphenated[:-1], (False, '"')]
+    if isinstance(kind, AutoString | sa.String | sa.Date):  # an Enum is a String
+        return [(True, f"_quote({value})")]
+    if isinstance(kind, sa.Boolean):
+        return [(True, f'_BOOLEANS.get({value}, "\\x00")')]
+    if isinstance(kind, sa.Integer):
+        return [(True, f'(str({value}) if type({value}) is int else "\\x00")')]
+    return None
 
 
 # A boolean as SQLite keeps it (an integer, 1 or 0) in the JSON an insert writes.
